@@ -1,0 +1,75 @@
+"""Rule self-tests: every rule's `examples` (input -> expected) and `keep` cases (unchanged),
+each run through the rule's stage alone. `ttsnorm check` and the test suite run them.
+
+>>> from normalizer.pipeline import load
+>>> [failure for failure in check_pipeline(load()) if failure.stage == "asr_fixes"]
+[]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from .edits import Edit, apply_edits
+from .pipeline import Pipeline
+from .rules import Rule
+from .stages.base import RuleStage
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One example or keep case of one rule."""
+
+    stage: str
+    rule: Rule
+    index: int
+    text: str
+    expected: str
+    kind: str        # "example" or "keep"
+
+    @property
+    def name(self) -> str:
+        return f"{self.stage}/{self.rule.id}#{self.kind}{self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    case: Case
+    got: str
+
+    @property
+    def stage(self) -> str:
+        return self.case.stage
+
+    def __str__(self) -> str:
+        rule = self.case.rule
+        return (f"{rule.where}: {self.case.name}: {self.case.text!r} gave {self.got!r}, "
+                f"expected {self.case.expected!r}")
+
+
+def cases(stage: RuleStage) -> Iterator[Case]:
+    for rule in stage.rules:
+        for index, (text, expected) in enumerate(rule.examples):
+            yield Case(stage.name, rule, index, text, expected, "example")
+        for index, text in enumerate(rule.keep):
+            yield Case(stage.name, rule, index, text, text, "keep")
+
+
+def run_case(stage: RuleStage, case: Case) -> str:
+    """The stage's output for the case's input."""
+    edits = [item for item in stage(case.text) if isinstance(item, Edit)]
+    return apply_edits(case.text, edits)
+
+
+def check_stage(stage: RuleStage) -> list[Failure]:
+    failures = []
+    for case in cases(stage):
+        got = run_case(stage, case)
+        if got != case.expected:
+            failures.append(Failure(case, got))
+    return failures
+
+
+def check_pipeline(pipeline: Pipeline) -> list[Failure]:
+    return [failure for stage in pipeline.stages for failure in check_stage(stage)]

@@ -1,0 +1,256 @@
+"""The pipeline: load a pipeline file, run its stages in order, account for every change.
+
+A pipeline file names the stages in order and the style settings:
+
+    style: {and_in_numbers: false, hyphens: true}
+    stages: [cleanup, asr_fixes, numbers]
+
+A user's pipeline starts from another one with `extends: default` (or a path) and may
+change the style, replace the stage list (`stages:`), switch stages off (`disable:`),
+and add rule files to stages (`rules: {asr_fixes: [my_fixes.yaml]}`), whose rules extend or
+override the bundled ones by id. A stage entry is a name, or a mapping
+`{name: ..., kind: <built-in stage>, rules: [files], enabled: false}`.
+
+>>> pipe = load()
+>>> pipe.normalize("It is 7 o'clock.").text
+"It is seven o'clock."
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Iterable
+
+import regex
+
+from .edits import Alignment, Change, Edit, Flag, Flagged, apply_edits, check_edits
+from .errors import RuleError
+from .rules import LineDict, load_rules, load_yaml, merge_tables, read_rule_files
+from .stages import STAGES
+from .stages.base import RuleStage
+from .verbalize import Style
+
+BUNDLED_DIR = Path(__file__).parent / "rules"
+DEFAULT_PIPELINE = BUNDLED_DIR / "pipeline.yaml"
+PIPELINE_KEYS = {"extends", "style", "stages", "disable", "rules", "line_timeout"}
+STAGE_KEYS = {"name", "kind", "rules", "enabled"}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What normalizing one text gives: the text, every change, every flag."""
+
+    text: str
+    edits: tuple[Change, ...] = ()
+    flags: tuple[Flagged, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits)
+
+
+@dataclass(frozen=True, slots=True)
+class StageSpec:
+    """A stage as the pipeline file describes it, before its rules are loaded."""
+
+    name: str
+    kind: str
+    rules: tuple[str, ...]   # absolute paths of rule files, in override order
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSpec:
+    """A resolved pipeline file: enough to rebuild the pipeline anywhere (it pickles)."""
+
+    path: str
+    stages: tuple[StageSpec, ...]
+    style: Style = field(default_factory=Style)
+    line_timeout: float = 1.0
+
+
+def _resolve(base: Path, name: str) -> Path:
+    """Resolve a file named in a pipeline or rule file, relative to that file."""
+    return (base.parent / name).resolve()
+
+
+def _style(raw: dict, base: Style, path: str, line: int) -> Style:
+    if not isinstance(raw, dict):
+        raise RuleError("'style' must be a mapping of settings", path=path, line=line)
+    known = {f.name: f for f in fields(Style)}
+    for key, value in raw.items():
+        if key not in known:
+            raise RuleError(f"unknown style setting {key!r}; known: {', '.join(known)}",
+                            path=path, line=line)
+        if not isinstance(value, bool):
+            raise RuleError(f"style setting {key!r} must be true or false", path=path, line=line)
+    return replace(base, **raw)
+
+
+def _stage_entry(raw, inherited: dict[str, StageSpec], path: Path, line: int) -> StageSpec:
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise RuleError("a stage must be a name or a mapping with a 'name'", path=str(path), line=line)
+    line = getattr(raw, "line", line)
+    unknown = set(raw) - STAGE_KEYS
+    if unknown:
+        raise RuleError(f"unknown key(s) {', '.join(sorted(unknown))} in stage {raw['name']!r}; "
+                        f"known: {', '.join(sorted(STAGE_KEYS))}", path=str(path), line=line)
+    name = raw["name"]
+    base = inherited.get(name)
+    kind = raw.get("kind", base.kind if base else name)
+    if kind not in STAGES:
+        raise RuleError(f"unknown stage {kind!r}; known: {', '.join(STAGES)} "
+                        f"(a stage of your own needs 'kind: rules' and 'rules: [file.yaml]')",
+                        path=str(path), line=line)
+    if "rules" in raw:
+        files = raw["rules"]
+        if isinstance(files, str):
+            files = [files]
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise RuleError(f"stage {name!r}: 'rules' must be a list of file names",
+                            path=str(path), line=line)
+        rules = tuple(str(_resolve(path, f)) for f in files)
+    elif base:
+        rules = base.rules
+    else:
+        rules = (str(_resolve(path, f"{name}.yaml")),)
+    enabled = raw.get("enabled", base.enabled if base else True)
+    return StageSpec(name=name, kind=kind, rules=rules, enabled=bool(enabled))
+
+
+def read_spec(path: str | Path | None = None, _seen: tuple[str, ...] = ()) -> PipelineSpec:
+    """Resolve a pipeline file (and what it extends) into a PipelineSpec."""
+    path = Path(DEFAULT_PIPELINE if path in (None, "default") else path).resolve()
+    if str(path) in _seen:
+        raise RuleError(f"'extends' cycle: {' -> '.join(_seen + (str(path),))}", path=str(path))
+    data = load_yaml(path)
+    where = str(path)
+    if not isinstance(data, dict):
+        raise RuleError("a pipeline file must be a mapping with 'stages:' or 'extends:'", path=where)
+    unknown = set(data) - PIPELINE_KEYS
+    if unknown:
+        raise RuleError(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; known: "
+                        f"{', '.join(sorted(PIPELINE_KEYS))}", path=where, line=data.line)
+    if "extends" in data:
+        parent = data["extends"]
+        if not isinstance(parent, str):
+            raise RuleError("'extends' must be 'default' or a file name", path=where, line=data.line)
+        base = read_spec(None if parent == "default" else _resolve(path, parent), _seen + (str(path),))
+    elif "stages" in data:
+        base = PipelineSpec(path=where, stages=())
+    else:
+        raise RuleError("a pipeline file needs 'stages:' (or 'extends:' another pipeline)",
+                        path=where, line=data.line)
+    inherited = {stage.name: stage for stage in base.stages}
+    stages = list(base.stages)
+    if "stages" in data:
+        if not isinstance(data["stages"], list):
+            raise RuleError("'stages' must be a list", path=where, line=data.line)
+        stages = [_stage_entry(raw, inherited, path, data.line) for raw in data["stages"]]
+    names = [stage.name for stage in stages]
+    duplicates = {name for name in names if names.count(name) > 1}
+    if duplicates:
+        raise RuleError(f"stage(s) {', '.join(sorted(duplicates))} listed twice; give the second "
+                        f"a different 'name'", path=where, line=data.line)
+    by_name = {stage.name: i for i, stage in enumerate(stages)}
+    for name in data.get("disable", []) or []:
+        if name not in by_name:
+            raise RuleError(f"cannot disable unknown stage {name!r}; stages: {', '.join(names)}",
+                            path=where, line=data.line)
+        stages[by_name[name]] = replace(stages[by_name[name]], enabled=False)
+    extra = data.get("rules", {}) or {}
+    if not isinstance(extra, dict):
+        raise RuleError("'rules' must map stage names to lists of rule files", path=where, line=data.line)
+    for name, files in extra.items():
+        if name not in by_name:
+            raise RuleError(f"'rules' names unknown stage {name!r}; stages: {', '.join(names)}",
+                            path=where, line=getattr(extra, "line", data.line))
+        files = [files] if isinstance(files, str) else files
+        stage = stages[by_name[name]]
+        stages[by_name[name]] = replace(
+            stage, rules=stage.rules + tuple(str(_resolve(path, f)) for f in files))
+    style = _style(data.get("style", {}) or {}, base.style, where, data.line)
+    timeout = data.get("line_timeout", base.line_timeout)
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise RuleError("'line_timeout' must be a positive number of seconds", path=where, line=data.line)
+    return PipelineSpec(path=where, stages=tuple(stages), style=style, line_timeout=float(timeout))
+
+
+def build_stage(spec: StageSpec, style: Style) -> RuleStage:
+    """Read a stage's rule files and build the stage."""
+    cls = STAGES[spec.kind]
+    files = read_rule_files(list(spec.rules), cls.TABLES)
+    tables = merge_tables(files, cls.TABLES)
+    try:
+        defines = cls.table_defines(tables)
+    except (KeyError, TypeError, ValueError) as error:
+        raise RuleError(f"stage {spec.name!r}: bad table: {error}", path=spec.rules[-1]) from None
+    rules = load_rules(files, defines)
+    return cls(spec.name, rules, tables, style)
+
+
+class Pipeline:
+    """Stages in order. `normalize(text)` returns a Result; the object pickles as its spec."""
+
+    def __init__(self, spec: PipelineSpec):
+        self.spec = spec
+        self.style = spec.style
+        self.stages = [build_stage(stage, spec.style) for stage in spec.stages if stage.enabled]
+
+    def __reduce__(self):
+        return (Pipeline, (self.spec,))
+
+    def stage(self, name: str) -> RuleStage:
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise KeyError(f"no stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
+
+    def normalize(self, text: str, trace: list | None = None) -> Result:
+        """Normalize one text. With `trace` (a list), append (stage, text, rule ids) per stage."""
+        original = text
+        changes: list[Change] = []
+        flags: list[tuple[str, Flag, tuple[int, int], str]] = []
+        alignment = Alignment()
+        deadline = time.monotonic() + self.spec.line_timeout
+        for stage in self.stages:
+            try:
+                output = stage(text, timeout=max(deadline - time.monotonic(), 0.001))
+            except TimeoutError:
+                reason = f"took longer than {self.spec.line_timeout:g} s; passed through unchanged"
+                return Result(original, (), (Flagged(stage.name, "timeout", (0, len(original)),
+                                                     original, reason),))
+            edits = [item for item in output if isinstance(item, Edit)]
+            problem = check_edits(edits, len(text))
+            if problem:
+                raise RuleError(f"stage {stage.name!r} returned bad edits: {problem}")
+            for flag in output:
+                if isinstance(flag, Flag):
+                    flags.append((stage.name, flag, alignment.to_original(flag.start, flag.end),
+                                  text[flag.start:flag.end]))
+            stage_changes = []
+            for edit in reversed(edits):
+                src = alignment.record(edit.start, edit.end, len(edit.new))
+                stage_changes.append(Change(stage.name, edit.rule, (edit.start, edit.end), src,
+                                            text[edit.start:edit.end], edit.new))
+            changes.extend(reversed(stage_changes))
+            if edits:
+                text = apply_edits(text, edits)
+            if trace is not None:
+                trace.append((stage.name, text, [item.rule for item in output]))
+        return Result(text, tuple(changes), tuple(
+            Flagged(stage, flag.rule, src, original[src[0]:src[1]], flag.reason)
+            for stage, flag, src, _ in flags))
+
+    def normalize_batch(self, texts: Iterable[str]) -> list[Result]:
+        """Normalize many texts (for Ray, datasets.map, worker processes)."""
+        return [self.normalize(text) for text in texts]
+
+
+def load(path: str | Path | None = None) -> Pipeline:
+    """The bundled default pipeline, or the pipeline file at `path`."""
+    return Pipeline(read_spec(path))

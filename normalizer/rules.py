@@ -1,0 +1,290 @@
+"""Load and validate rule files: YAML in, `Rule` objects out, every error naming file and line.
+
+A rule file is a mapping with a `rules:` list, and optionally `define:` (named sub-patterns
+that patterns use as `{NAME}`), `include:` (other rule files, merged first) and tables that
+the stage reading the file knows about (units, currencies, a lexicon...).
+
+>>> rules = parse_rules([{"id": "ok", "words": ["OK"], "replace": "okay",
+...                       "examples": [["OK, go.", "okay, go."]]}], "inline.yaml")
+>>> rules[0].pattern
+'(?<!\\\\w)(?:OK)(?!\\\\w)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from .errors import RuleError
+
+RULE_KEYS = {"id", "words", "pattern", "replace", "say", "args", "flag", "ignore_case",
+             "keep_case", "examples", "keep", "note", "disable"}
+FILE_KEYS = {"rules", "define", "include"}
+DEFINE_RE = regex.compile(r"(?<!\\[pPN])\{([A-Z][A-Z0-9_]*)\}")  # not \p{L}
+ID_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers the line it started on."""
+
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader (no object construction from tags) whose mappings know their line."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file safely; syntax errors become a RuleError with the line."""
+    path = str(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_LineLoader)
+    except FileNotFoundError:
+        raise RuleError("file not found", path=path) from None
+    except UnicodeDecodeError as error:
+        raise RuleError(f"not valid UTF-8 ({error.reason} at byte {error.start})", path=path) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise RuleError(f"invalid YAML: {problem}", path=path,
+                        line=mark.line + 1 if mark else None) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: a matcher, an output, and the examples that test it."""
+
+    id: str
+    pattern: str                      # `regex` syntax, defines expanded
+    replace: str | None = None        # template with \g<name>
+    say: str | None = None            # a verbalizer name known to the stage
+    args: dict = field(default_factory=dict)
+    flag: str | None = None           # reason: the output is a default that context could not settle
+    keep_case: bool = False           # carry the matched text's capitalization over to the output
+    examples: tuple[tuple[str, str], ...] = ()
+    keep: tuple[str, ...] = ()
+    path: str = ""
+    line: int = 0
+    disable: bool = False
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+def words_pattern(words: list[str]) -> str:
+    """A whole-word alternation; longer alternatives first so "chat GPT" wins over "chat".
+
+    >>> words_pattern(["e.g.", "eg"])
+    '(?<!\\\\w)(?:e\\\\.g\\\\.|eg)(?!\\\\w)'
+    """
+    alternatives = sorted(set(words), key=len, reverse=True)
+    escaped = [regex.escape(word).replace("\\ ", r"\s+") for word in alternatives]
+    return r"(?<!\w)(?:" + "|".join(escaped) + r")(?!\w)"
+
+
+def expand_defines(pattern: str, defines: dict[str, str], path: str, line: int) -> str:
+    """Replace each {NAME} by its definition, recursively, as a non-capturing group."""
+    for _ in range(20):
+        if "{" not in pattern or not DEFINE_RE.search(pattern):
+            return pattern
+
+        def substitute(match: regex.Match) -> str:
+            name = match.group(1)
+            if name not in defines:
+                raise RuleError(f"pattern uses {{{name}}}, which is not defined; defined: "
+                                f"{', '.join(sorted(defines)) or 'none'}", path=path, line=line)
+            return f"(?:{defines[name]})"
+
+        pattern = DEFINE_RE.sub(substitute, pattern)
+    raise RuleError("defines refer to each other in a cycle", path=path, line=line)
+
+
+def _fail(message: str, path: str, line: int) -> RuleError:
+    return RuleError(message, path=path, line=line)
+
+
+def _string_list(value: Any, key: str, path: str, line: int) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(f"'{key}' must be a list of strings", path, line)
+    return value
+
+
+def _examples(value: Any, path: str, line: int) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, list):
+        raise _fail("'examples' must be a list of [input, expected] pairs", path, line)
+    pairs = []
+    for example in value:
+        if not (isinstance(example, list) and len(example) == 2
+                and all(isinstance(side, str) for side in example)):
+            raise _fail(f"example {example!r} must be a pair [input, expected] of strings", path, line)
+        pairs.append((example[0], example[1]))
+    return tuple(pairs)
+
+
+def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
+    """Validate one rule mapping and compile its matcher to a pattern string."""
+    line = getattr(raw, "line", 0)
+    if not isinstance(raw, dict):
+        raise _fail(f"a rule must be a mapping with an 'id', found {type(raw).__name__}", path, line)
+    unknown = set(raw) - RULE_KEYS
+    if unknown:
+        raise _fail(f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in rule "
+                    f"{raw.get('id')!r}; known: {', '.join(sorted(RULE_KEYS))}", path, line)
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not ID_RE.fullmatch(rule_id):
+        raise _fail(f"rule id {rule_id!r} must be a lowercase kebab-case string like 'per-hour'",
+                    path, line)
+    if raw.get("disable"):
+        return Rule(id=rule_id, pattern="", path=path, line=line, disable=True)
+    has_words, has_pattern = "words" in raw, "pattern" in raw
+    if has_words == has_pattern:
+        raise _fail(f"rule {rule_id!r} needs exactly one matcher: 'words' or 'pattern'", path, line)
+    if has_words:
+        pattern = words_pattern(_string_list(raw["words"], "words", path, line))
+    else:
+        if not isinstance(raw["pattern"], str) or not raw["pattern"]:
+            raise _fail(f"rule {rule_id!r}: 'pattern' must be a non-empty string", path, line)
+        pattern = expand_defines(raw["pattern"], defines, path, line)
+    if raw.get("ignore_case"):
+        pattern = f"(?i:{pattern})"
+    try:
+        compiled = regex.compile(pattern)
+    except regex.error as error:
+        raise _fail(f"rule {rule_id!r}: bad pattern: {error}", path, line) from None
+    if compiled.groups and any(name.startswith("_") for name in compiled.groupindex):
+        raise _fail(f"rule {rule_id!r}: group names starting with '_' are reserved", path, line)
+    if compiled.search(""):
+        raise _fail(f"rule {rule_id!r}: pattern matches the empty string", path, line)
+    outputs = [key for key in ("replace", "say") if key in raw]
+    if len(outputs) > 1:
+        raise _fail(f"rule {rule_id!r} has both 'replace' and 'say'; keep one", path, line)
+    if not outputs and "flag" not in raw:
+        raise _fail(f"rule {rule_id!r} needs an output: 'replace', 'say', or 'flag'", path, line)
+    for key in ("replace", "say", "flag"):
+        if key in raw and not isinstance(raw[key], str):
+            raise _fail(f"rule {rule_id!r}: '{key}' must be a string", path, line)
+    args = raw.get("args", {})
+    if not isinstance(args, dict):
+        raise _fail(f"rule {rule_id!r}: 'args' must be a mapping", path, line)
+    return Rule(
+        id=rule_id, pattern=pattern, replace=raw.get("replace"), say=raw.get("say"),
+        args=dict(args), flag=raw.get("flag"),
+        keep_case=bool(raw.get("keep_case", has_words)),
+        examples=_examples(raw.get("examples", []), path, line),
+        keep=tuple(_string_list(raw.get("keep", []), "keep", path, line)),
+        path=path, line=line,
+    )
+
+
+def parse_rules(raw_rules: Any, path: str, defines: dict[str, str] | None = None) -> list[Rule]:
+    """Validate a list of rule mappings; ids must be unique within the list."""
+    if not isinstance(raw_rules, list):
+        raise RuleError("'rules' must be a list of rules", path=path)
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    for raw in raw_rules:
+        rule = parse_rule(raw, path, defines or {})
+        if rule.id in seen:
+            raise _fail(f"duplicate rule id {rule.id!r} (first at line {seen[rule.id]})", path, rule.line)
+        seen[rule.id] = rule.line
+        rules.append(rule)
+    return rules
+
+
+def read_rule_files(paths: list[str], table_keys: frozenset[str] = frozenset(),
+                    _including: tuple[str, ...] = ()) -> list[tuple[str, LineDict]]:
+    """Read rule files and their includes (each include before its includer), unparsed."""
+    files = []
+    for path in map(str, paths):
+        resolved = str(Path(path).resolve())
+        if resolved in _including:
+            chain = " -> ".join(_including + (resolved,))
+            raise RuleError(f"include cycle: {chain}", path=path)
+        data = load_yaml(path)
+        if not isinstance(data, dict) or "rules" not in data:
+            raise RuleError("a rule file must be a mapping with a 'rules:' list", path=path,
+                            line=getattr(data, "line", 1))
+        unknown = set(data) - FILE_KEYS - table_keys
+        if unknown:
+            known = ", ".join(sorted(FILE_KEYS | table_keys))
+            raise RuleError(f"unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}; "
+                            f"known here: {known}", path=path, line=data.line)
+        includes = _string_list(data.get("include", []), "include", path, data.line)
+        files += read_rule_files([str(Path(path).parent / name) for name in includes],
+                                 table_keys, _including + (resolved,))
+        files.append((path, data))
+    return files
+
+
+def merge_tables(files: list[tuple[str, LineDict]], table_keys: frozenset[str]) -> dict:
+    """Tables of all files: lists are concatenated in file order, mappings updated."""
+    tables: dict = {}
+    for path, data in files:
+        for key in table_keys & set(data):
+            value = data[key]
+            if isinstance(value, list):
+                tables[key] = tables.get(key, []) + value
+            elif isinstance(value, dict):
+                tables[key] = {**tables.get(key, {}), **value}
+            else:
+                raise RuleError(f"table '{key}' must be a list or a mapping", path=path,
+                                line=data.line)
+    return tables
+
+
+def file_defines(path: str, data: LineDict) -> dict[str, str]:
+    raw = data.get("define", {})
+    if not isinstance(raw, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise RuleError("'define' must map NAMES to pattern strings", path=path, line=data.line)
+    return raw
+
+
+def load_rules(files: list[tuple[str, LineDict]], defines: dict[str, str]) -> list[Rule]:
+    """Parse the rules of every file in order; later files override earlier ones by id.
+
+    Defines accumulate in file order, so a user file can use the bundled file's {NAMES}."""
+    defines = dict(defines)
+    merged: list[Rule] = []
+    for path, data in files:
+        defines.update(file_defines(path, data))
+        merged = merge_rules(merged, parse_rules(data["rules"], path, defines))
+    return merged
+
+
+def merge_rules(base: list[Rule], overrides: list[Rule] | tuple[Rule, ...]) -> list[Rule]:
+    """Rules of `overrides` replace same-id rules of `base` in place, or are appended;
+    an override with `disable: true` removes the rule."""
+    merged = list(base)
+    position = {rule.id: index for index, rule in enumerate(merged)}
+    for rule in overrides:
+        if rule.id in position:
+            merged[position[rule.id]] = rule
+        else:
+            position[rule.id] = len(merged)
+            merged.append(rule)
+    return [rule for rule in merged if not rule.disable]

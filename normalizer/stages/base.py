@@ -1,0 +1,234 @@
+"""RuleStage: the mechanism every stage shares. Its knowledge comes from rule files.
+
+- All rules of a stage are compiled into one alternation and matched in a single scan of
+  the stage's input: the leftmost match wins; at the same position, the rule listed first.
+  Rules never see each other's output; cascades happen only between stages.
+- A rule's output is a `replace` template or a `say` verbalizer call. A template holds
+  literal text, `\\g<group>` for a group's text and `{verbalizer}` / `{verbalizer:group}` for
+  a verbalizer applied to the whole match or to one group.
+- A verbalization that starts a sentence is capitalized ("7 billion" -> "Seven billion").
+- A `words` rule carries the matched text's capitalization over ("Lama" -> "Llama",
+  "chat gpt" at a sentence start -> "ChatGPT" stays as written).
+
+>>> from normalizer.rules import parse_rules
+>>> stage = RuleStage("demo", parse_rules([
+...     {"id": "num", "pattern": r"\\d+", "replace": "{cardinal}"}], "demo.yaml"))
+>>> stage("7 cats and 12 dogs")
+[Edit(start=0, end=1, new='Seven', rule='num'), Edit(start=11, end=13, new='twelve', rule='num')]
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Callable
+
+import regex
+
+from .. import verbalize
+from ..edits import Edit, Flag
+from ..errors import RuleError
+from ..rules import Rule
+from ..verbalize import DEFAULT_STYLE, Style
+
+# A verbalizer: (match, group name or None, rule args, style) -> spoken text.
+Sayer = Callable[[regex.Match, "str | None", dict, Style], str]
+CALL_RE = regex.compile(r"\{\{|\}\}|\{([a-z_]+)(?::([A-Za-z_][A-Za-z0-9_]*))?\}")
+OPENING = "\"'“‘([«"
+SENTENCE_END = ".!?"
+
+
+def group_text(match: regex.Match, group: str | None) -> str:
+    """The text of `group` (the whole match when None or when the group did not take part)."""
+    if group is None:
+        return match.group(0)
+    try:
+        text = match.group(group)
+    except IndexError:
+        raise RuleError(f"the pattern has no group named {group!r}") from None
+    return match.group(0) if text is None else text
+
+
+def _number_sayer(function: Callable[..., str]) -> Sayer:
+    return lambda match, group, args, style: function(group_text(match, group), style=style)
+
+
+def say_fraction(match: regex.Match, group: str | None, args: dict, style: Style) -> str:
+    """Reads the groups `numerator` and `denominator`."""
+    return verbalize.fraction(match.group("numerator"), match.group("denominator"), style=style)
+
+
+def say_digits(match: regex.Match, group: str | None, args: dict, style: Style) -> str:
+    """Digit by digit; other characters (dashes, dots) become `args.separator` (default: space)."""
+    separator = args.get("separator", " ")
+    pieces = regex.split(r"[^0-9]+", group_text(match, group))
+    return separator.join(verbalize.digits(piece, zero=args.get("zero", "zero"))
+                          for piece in pieces if piece)
+
+
+def say_roman(match: regex.Match, group: str | None, args: dict, style: Style) -> str:
+    """A Roman numeral as a cardinal, or as an ordinal with `args.ordinal: true`."""
+    value = verbalize.roman_value(group_text(match, group))
+    if value is None:
+        return group_text(match, group)
+    reading = verbalize.ordinal if args.get("ordinal") else verbalize.cardinal
+    return reading(str(value), style=style)
+
+
+GENERIC_SAYERS: dict[str, Sayer] = {
+    "cardinal": _number_sayer(verbalize.cardinal),
+    "decimal": _number_sayer(verbalize.number_words),
+    "ordinal": _number_sayer(verbalize.ordinal),
+    "year": _number_sayer(verbalize.year),
+    "decade": _number_sayer(verbalize.decade),
+    "digits": say_digits,
+    "fraction": say_fraction,
+    "roman": say_roman,
+    "letters": lambda match, group, args, style: verbalize.letters(group_text(match, group)),
+    "nfc": lambda match, group, args, style: unicodedata.normalize("NFC", group_text(match, group)),
+}
+
+
+def starts_sentence(text: str, position: int) -> bool:
+    """True if `position` starts the text or follows [.!?] and space (and opening quotes)."""
+    i = position
+    while i > 0 and text[i - 1] in OPENING:
+        i -= 1
+    if i == 0:
+        return True
+    if not text[i - 1].isspace():
+        return False
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i > 0 and text[i - 1] in SENTENCE_END
+
+
+def carry_case(old: str, new: str) -> str:
+    """Give `new` the capitalization of `old` where that is meaningful.
+
+    >>> carry_case("Lama", "llama"), carry_case("LAMA", "llama"), carry_case("lama", "Llama")
+    ('Llama', 'LLAMA', 'Llama')
+    """
+    if not new or not old[:1].isalpha():
+        return new
+    if old.isupper() and len(old) > 1 and new.islower():
+        return new.upper()
+    if old[0].isupper() and new[0].islower():
+        return new[0].upper() + new[1:]
+    return new
+
+
+class Template:
+    """A compiled `replace` template: literal pieces and verbalizer calls."""
+
+    __slots__ = ("parts", "literal")
+
+    def __init__(self, template: str, sayers: dict[str, Sayer], rule: Rule):
+        self.parts: list[tuple[str, str | None, Sayer | None]] = []
+        position = 0
+        for call in CALL_RE.finditer(template):
+            literal = template[position:call.start()]
+            if call.group(0) in ("{{", "}}"):
+                literal += call.group(0)[0]
+            elif call.group(1) not in sayers:
+                raise RuleError(f"rule {rule.id!r}: unknown verbalizer {{{call.group(1)}}}; known: "
+                                f"{', '.join(sorted(sayers))}", path=rule.path, line=rule.line)
+            self.parts.append((literal, None, None))
+            if call.group(1):
+                self.parts.append(("", call.group(2), sayers[call.group(1)]))
+            position = call.end()
+        self.parts.append((template[position:], None, None))
+        self.parts = [part for part in self.parts if part[0] or part[2]]
+        self.literal = all(sayer is None for _, _, sayer in self.parts) and "\\" not in template
+
+    def render(self, match: regex.Match, args: dict, style: Style) -> str:
+        pieces = []
+        for literal, group, sayer in self.parts:
+            if sayer is not None:
+                pieces.append(sayer(match, group, args, style))
+            elif "\\" in literal:
+                pieces.append(match.expand(literal))
+            else:
+                pieces.append(literal)
+        return "".join(pieces)
+
+
+class RuleStage:
+    """A stage built from rules; subclasses add verbalizers and read tables.
+
+    Subclasses set TABLES (top-level rule-file keys they read) and may override
+    `table_defines` (named patterns built from tables, e.g. {UNIT}) and `sayers`.
+    """
+
+    TABLES: frozenset[str] = frozenset()
+
+    def __init__(self, name: str, rules: list[Rule], tables: dict | None = None,
+                 style: Style = DEFAULT_STYLE):
+        self.name = name
+        self.style = style
+        self.tables = tables or {}
+        self.rules = list(rules)
+        sayers = self.sayers()
+        self.outputs: list[tuple[Rule, Template | None]] = []
+        for rule in self.rules:
+            if rule.say is not None:
+                if rule.say not in sayers:
+                    raise RuleError(f"rule {rule.id!r}: unknown verbalizer {rule.say!r}; known: "
+                                    f"{', '.join(sorted(sayers))}", path=rule.path, line=rule.line)
+                template = Template("{" + rule.say + (":" + rule.args["group"] if "group" in rule.args else "") + "}",
+                                    sayers, rule)
+            elif rule.replace is not None:
+                template = Template(rule.replace, sayers, rule)
+            else:
+                template = None
+            self.outputs.append((rule, template))
+        self.group_of_rule: list[int] = []
+        self.regex = self._compile()
+
+    @classmethod
+    def table_defines(cls, tables: dict) -> dict[str, str]:
+        """Named sub-patterns computed from the stage's tables, usable as {NAME} in rules."""
+        return {}
+
+    def sayers(self) -> dict[str, Sayer]:
+        return dict(GENERIC_SAYERS)
+
+    def _compile(self) -> regex.Pattern | None:
+        if not self.rules:
+            return None
+        alternatives = [f"(?P<_r{i}>{rule.pattern})" for i, rule in enumerate(self.rules)]
+        try:
+            compiled = regex.compile("|".join(alternatives))
+        except regex.error as error:
+            raise RuleError(f"stage {self.name!r}: rules do not combine into one pattern "
+                            f"({error}); use named groups, not numbered back-references",
+                            path=self.rules[0].path) from None
+        self.group_of_rule = [compiled.groupindex[f"_r{i}"] for i in range(len(self.rules))]
+        return compiled
+
+    def _rule_index(self, match: regex.Match) -> int:
+        spans = match.regs
+        for index, group in enumerate(self.group_of_rule):
+            if spans[group][0] != -1:
+                return index
+        raise AssertionError("a match that belongs to no rule")
+
+    def __call__(self, text: str, timeout: float | None = None) -> list[Edit | Flag]:
+        if self.regex is None:
+            return []
+        results: list[Edit | Flag] = []
+        for match in self.regex.finditer(text, timeout=timeout):
+            rule, template = self.outputs[self._rule_index(match)]
+            start, end = match.span()
+            old = match.group(0)
+            if template is not None:
+                new = template.render(match, rule.args, self.style)
+                if rule.keep_case:
+                    new = carry_case(old, new)
+                if (self.style.capitalize_sentence_start and new[:1].islower()
+                        and not old[:1].islower() and starts_sentence(text, start)):
+                    new = new[0].upper() + new[1:]
+                if new != old:
+                    results.append(Edit(start, end, new, rule.id))
+            if rule.flag is not None:
+                results.append(Flag(start, end, rule.flag, rule.id))
+        return results
