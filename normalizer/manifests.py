@@ -47,7 +47,10 @@ MAX_CSV_RECORD_LINES = 100
 _JSON_DECODER = json.JSONDecoder()
 _JSON_UTF8 = json.JSONEncoder(ensure_ascii=False).encode
 _JSON_ASCII = json.JSONEncoder(ensure_ascii=True).encode
-_JSON_SPACE_RE = regex.compile(r"[ \t\n\r]*")  # JSON's own whitespace, not Unicode's
+# JSON's own whitespace, not Unicode's. The separators take their spacing in one match: fewer calls per line.
+_JSON_SPACE_RE = regex.compile(r"[ \t\n\r]*")
+_JSON_COLON_RE = regex.compile(r"[ \t\n\r]*:[ \t\n\r]*")
+_JSON_AFTER_VALUE_RE = regex.compile(r"[ \t\n\r]*([,}])[ \t\n\r]*")
 # A \uXXXX escape above U+007F that is not itself escaped (an odd run of backslashes).
 _NON_ASCII_ESCAPE_RE = regex.compile(r"(?<!\\)(?:\\\\)*\\u(?!00[0-7])[0-9A-Fa-f]{4}")
 _KALDI_ID_RE = regex.compile(r"[ \t]*([^ \t]+)[ \t]*")  # Kaldi splits on spaces and tabs only
@@ -356,36 +359,31 @@ def _json_members(line: str) -> list[_Member]:
     >>> [(m.key, m.value_start, m.value_end) for m in _json_members('{"a": 1, "b" :[2]}')]
     [('a', 6, 7), ('b', 14, 17)]
     """
-    index = _skip_space(line, 0)
+    index = _JSON_SPACE_RE.match(line).end()
     if not line.startswith("{", index):
         raise json.JSONDecodeError("expecting '{': a NeMo manifest has one JSON object per line", line, index)
+    index = _JSON_SPACE_RE.match(line, index + 1).end()
     members = []
-    index = _skip_space(line, index + 1)
     closing = line.startswith("}", index)
+    if closing:  # an empty object
+        index = _JSON_SPACE_RE.match(line, index + 1).end()
     while not closing:
         if not line.startswith('"', index):
             raise json.JSONDecodeError("expecting a key in double quotes", line, index)
         key, key_end = json.decoder.scanstring(line, index + 1)
-        colon = _skip_space(line, key_end)
-        if not line.startswith(":", colon):
-            raise json.JSONDecodeError("expecting ':' after the key", line, colon)
-        value_start = _skip_space(line, colon + 1)
-        value, value_end = _JSON_DECODER.raw_decode(line, value_start)
-        members.append(_Member(key, index, key_end, value_start, value_end, value))
-        index = _skip_space(line, value_end)
-        closing = line.startswith("}", index)
-        if not closing:
-            if not line.startswith(",", index):
-                raise json.JSONDecodeError("expecting ',' or '}'", line, index)
-            index = _skip_space(line, index + 1)
-    end = _skip_space(line, index + 1)
-    if end != len(line):
-        raise json.JSONDecodeError("extra data after the object", line, end)
+        colon = _JSON_COLON_RE.match(line, key_end)
+        if colon is None:
+            raise json.JSONDecodeError("expecting ':' after the key", line, key_end)
+        value, value_end = _JSON_DECODER.raw_decode(line, colon.end())
+        members.append(_Member(key, index, key_end, colon.end(), value_end, value))
+        after = _JSON_AFTER_VALUE_RE.match(line, value_end)
+        if after is None:
+            raise json.JSONDecodeError("expecting ',' or '}'", line, value_end)
+        index = after.end()
+        closing = after[1] == "}"
+    if index != len(line):
+        raise json.JSONDecodeError("extra data after the object", line, index)
     return members
-
-
-def _skip_space(line: str, index: int) -> int:
-    return _JSON_SPACE_RE.match(line, index).end()
 
 
 def _nemo_record(number, raw, line, ending, members, text_key, output_key) -> Record | Rejected:
@@ -490,7 +488,7 @@ def _read_csv(lines, options: Options, path: str) -> Iterator[Item]:
             number, raw = pending[0][:2]
             if columns is None:
                 raise ManifestError("the header has a quoted field that is never closed", path=path, line=number)
-            yield Rejected(number, raw, f"a quoted field opened on this line is not closed within {len(pending)} lines")
+            yield Rejected(number, raw, "a quoted field opened on this line is not closed; a quote inside a field must be doubled")
             again.extendleft(reversed(pending[1:] + ([entry] if entry else [])))
             pending = []
             continue
@@ -536,8 +534,8 @@ def _csv_spans(record: str, delimiter: str) -> list[tuple[int, int]] | None:
 
     A quote inside an unquoted field is kept as a plain character, as Python's csv module does.
 
-    >>> _csv_spans('a,"b,""c""",', ",")
-    [(0, 1), (2, 11), (12, 12)]
+    >>> _csv_spans('a,"say ""hi"", ok",', ",")
+    [(0, 1), (2, 18), (19, 19)]
     >>> _csv_spans('a,"still open', ",") is None
     True
     """

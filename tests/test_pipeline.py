@@ -1,0 +1,166 @@
+"""Pipeline files: extends, stage order, disabling, rule overrides by id, and the errors a
+user gets for broken files (one message naming file and line)."""
+
+import pickle
+import textwrap
+
+import pytest
+
+import normalizer
+from normalizer.errors import RuleError
+from normalizer.pipeline import read_spec
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_result_api(pipe):
+    result = pipe.normalize("I asked ChachiPT.")
+    assert result.text == "I asked ChatGPT."
+    (change,) = result.edits
+    assert (change.stage, change.rule, change.src, change.old, change.new) == (
+        "asr_fixes", "chatgpt", (8, 16), "ChachiPT", "ChatGPT")
+    assert result.flags == ()
+
+
+def test_unchanged_line_is_the_same_object(pipe):
+    text = "Nothing to do here."
+    assert pipe.normalize(text).text is text
+
+
+def test_residue_flags_with_span_and_reason(tmp_path):
+    pipe = normalizer.load(write(tmp_path, "p.yaml", """
+        stages: [{name: residue, rules: [%s]}]
+    """ % (normalizer.pipeline.BUNDLED_DIR / "residue.yaml")))
+    result = pipe.normalize("room 101 costs €")
+    assert [(f.rule, f.src, f.text) for f in result.flags] == [
+        ("digit", (5, 8), "101"), ("currency-symbol", (15, 16), "€")]
+    assert result.text == "room 101 costs €"
+
+
+def test_user_pipeline_extends_overrides_and_disables(tmp_path):
+    write(tmp_path, "fixes.yaml", """
+        rules:
+          - id: chatgpt                  # overrides the bundled rule of the same id
+            words: [ChachiPT]
+            replace: Chat-GPT-fixed
+            examples: [["ChachiPT", "Chat-GPT-fixed"]]
+          - id: llama-caps
+            disable: true
+          - id: grok
+            words: [Grock]
+            replace: Grok
+            examples: [["Grock", "Grok"]]
+    """)
+    pipe = normalizer.load(write(tmp_path, "p.yaml", """
+        extends: default
+        disable: [residue]
+        rules:
+          asr_fixes: [fixes.yaml]
+    """))
+    assert pipe.normalize("ChachiPT and Grock").text == "Chat-GPT-fixed and Grok"
+    assert pipe.normalize("LLAMA").text != "Llama"
+    assert "residue" not in [stage.name for stage in pipe.stages]
+
+
+def test_user_stage_list_reorders_and_adds(tmp_path):
+    write(tmp_path, "mine.yaml", """
+        rules:
+          - id: shout
+            words: [hello]
+            replace: HELLO
+            keep_case: false
+            examples: [["hello", "HELLO"]]
+    """)
+    spec = read_spec(write(tmp_path, "p.yaml", """
+        extends: default
+        stages:
+          - {name: greetings, kind: rules, rules: [mine.yaml]}
+          - asr_fixes
+    """))
+    assert [stage.name for stage in spec.stages] == ["greetings", "asr_fixes"]
+    pipe = normalizer.Pipeline(spec)
+    assert pipe.normalize("hello ChachiPT").text == "HELLO ChatGPT"
+
+
+def test_pipeline_pickles_and_batches(pipe):
+    clone = pickle.loads(pickle.dumps(pipe))
+    texts = ["ChachiPT", "plain"]
+    assert [r.text for r in clone.normalize_batch(texts)] == [r.text for r in pipe.normalize_batch(texts)]
+
+
+def test_trace_lists_each_stage(pipe):
+    trace = []
+    pipe.normalize("ChachiPT", trace=trace)
+    assert [name for name, _, _ in trace] == [stage.name for stage in pipe.stages]
+    assert ("asr_fixes", "ChatGPT", ["chatgpt"]) in trace
+
+
+def test_line_timeout_passes_line_through_and_flags(tmp_path):
+    write(tmp_path, "slow.yaml", r"""
+        rules:
+          - id: slow
+            pattern: '(?:a|aa)+b'
+            replace: x
+            examples: [["aab", "x"]]
+    """)
+    pipe = normalizer.load(write(tmp_path, "p.yaml", """
+        line_timeout: 0.05
+        stages: [{name: slow, kind: rules, rules: [slow.yaml]}]
+    """))
+    text = "a" * 60 + "c"
+    result = pipe.normalize(text)
+    assert result.text == text
+    assert [flag.rule for flag in result.flags] == ["timeout"]
+
+
+BROKEN = [
+    ("stages: [cleanup, unit]", "unknown stage 'unit'", 1),
+    ("stages: [cleanup, cleanup]", "listed twice", 1),
+    ("extends: default\nstyle: {hyphen: true}", "unknown style setting 'hyphen'", 1),
+    ("extends: default\ndisable: [nope]", "cannot disable unknown stage 'nope'", 1),
+    ("stages: [cleanup\n", "invalid YAML", 2),
+    ("extends: default\nrules: {asr_fixes: [missing.yaml]}", "file not found", None),
+    ("stages: [{name: x, kind: rules, rules: [bad.yaml]}]", "bad pattern", 3),
+    ("stages: [{name: x, kind: rules, rules: [dup.yaml]}]", "duplicate rule id 'a'", 7),
+    ("stages: [{name: x, kind: rules, rules: [cyc1.yaml]}]", "include cycle", None),
+    ("stages: [{name: x, kind: rules, rules: [nomatcher.yaml]}]", "exactly one matcher", 2),
+    ("stages: [{name: x, kind: rules, rules: [badsay.yaml]}]", "unknown verbalizer 'kardinal'", 2),
+    ("stages: [{name: x, kind: rules, rules: [tag.yaml]}]", "invalid YAML", 1),
+]
+
+
+@pytest.mark.parametrize("pipeline, message, line", BROKEN)
+def test_broken_files_give_one_clear_error(tmp_path, pipeline, message, line):
+    write(tmp_path, "bad.yaml", """
+        rules:
+          - id: a
+            pattern: '(unclosed'
+            replace: x
+    """)
+    write(tmp_path, "dup.yaml", """
+        rules:
+          - id: a
+            words: [x]
+            replace: y
+            examples: [[x, y]]
+          - id: a
+            words: [z]
+            replace: y
+    """)
+    write(tmp_path, "cyc1.yaml", "include: [cyc2.yaml]\nrules: []\n")
+    write(tmp_path, "cyc2.yaml", "include: [cyc1.yaml]\nrules: []\n")
+    write(tmp_path, "nomatcher.yaml", "rules:\n  - id: a\n    replace: x\n")
+    write(tmp_path, "badsay.yaml", "rules:\n  - id: a\n    words: [x]\n    say: kardinal\n")
+    write(tmp_path, "tag.yaml", "!!python/object/apply:os.system ['echo pwned']\n")
+    path = write(tmp_path, "p.yaml", pipeline)
+    with pytest.raises(RuleError) as caught:
+        normalizer.load(path)
+    error = caught.value
+    assert message in str(error)
+    assert error.path and error.path.endswith(".yaml")
+    if line is not None:
+        assert error.line == line, str(error)
