@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+import regex
+
 from .edits import Edit, apply_edits
 from .pipeline import Pipeline
 from .rules import Rule
@@ -69,6 +71,38 @@ def check_stage(stage: RuleStage) -> list[Failure]:
         if got != case.expected:
             failures.append(Failure(case, got))
     return failures
+
+
+@dataclass(frozen=True, slots=True)
+class Shadow:
+    """Rule `rule` would match its own example, but rule `by` takes that span first."""
+
+    stage: str
+    rule: Rule
+    by: Rule
+    text: str
+
+    def __str__(self) -> str:
+        return (f"{self.rule.where}: {self.stage}/{self.rule.id} is shadowed by "
+                f"{self.by.id} ({self.by.where}) on {self.text!r}: the rule listed first "
+                f"(or the leftmost match) wins; reorder the rules or narrow one of them")
+
+
+def shadows(stage: RuleStage) -> list[Shadow]:
+    """Rules whose own examples are taken by another rule of the same stage."""
+    by_id = {rule.id: rule for rule in stage.rules}
+    found = []
+    for rule in stage.rules:
+        own = regex.compile(rule.pattern)
+        for text, _ in rule.examples:
+            taken = [edit for edit in stage(text) if edit.rule != rule.id]
+            for match in own.finditer(text):
+                start, end = match.span()
+                culprit = next((edit for edit in taken if edit.start < end and start < edit.end), None)
+                if culprit is not None:
+                    found.append(Shadow(stage.name, rule, by_id[culprit.rule], text))
+                    break
+    return found
 
 
 def check_pipeline(pipeline: Pipeline) -> list[Failure]:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from . import manifests
-from .checks import check_stage
+from .checks import check_stage, shadows
 from .errors import NormalizerError
 from .pipeline import Pipeline, StageSpec, build_stage, read_spec
 from .rules import load_yaml
@@ -125,14 +125,18 @@ def command_check(args: argparse.Namespace) -> int:
     stages = _stages_to_check(args)
     failures = []
     total = 0
+    shadowed = []
     for stage in stages:
         total += sum(len(rule.examples) + len(rule.keep) for rule in stage.rules)
         failures += check_stage(stage)
+        shadowed += shadows(stage)
     for failure in failures:
         print(f"FAIL {failure}")
+    for shadow in shadowed:
+        print(f"SHADOW {shadow}")
     rules = sum(len(stage.rules) for stage in stages)
     print(f"{len(stages)} stages, {rules} rules, {total} cases: "
-          f"{total - len(failures)} passed, {len(failures)} failed")
+          f"{total - len(failures)} passed, {len(failures)} failed, {len(shadowed)} shadowed")
     return EXIT_CHECK_FAILED if failures else EXIT_OK
 
 

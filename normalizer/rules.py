@@ -22,7 +22,7 @@ import yaml
 from .errors import RuleError
 
 RULE_KEYS = {"id", "words", "pattern", "replace", "say", "args", "flag", "ignore_case",
-             "keep_case", "examples", "keep", "note", "disable"}
+             "keep_case", "loose", "examples", "keep", "note", "disable"}
 FILE_KEYS = {"rules", "define", "include"}
 DEFINE_RE = regex.compile(r"(?<!\\[pPN])\{([A-Z][A-Z0-9_]*)\}")  # not \p{L}
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -93,14 +93,31 @@ class Rule:
         return f"{self.path}:{self.line}"
 
 
-def words_pattern(words: list[str]) -> str:
+# Where a recognizer may split or join a name: case changes, letter/digit changes, and
+# existing spaces, hyphens and dots ("ChatGPT", "Chat GPT", "chat-gpt", "Meta.ai").
+NAME_PIECE_RE = regex.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+|[^\sA-Za-z0-9.\-_]+")
+
+
+def loose_word(word: str) -> str:
+    r"""A pattern for `word` that allows any spacing, hyphen or dot between its pieces.
+
+    >>> print(loose_word("ChatGPT"))
+    Chat[\s.\-_]?GPT
+    """
+    return r"[\s.\-_]?".join(regex.escape(piece) for piece in NAME_PIECE_RE.findall(word))
+
+
+def words_pattern(words: list[str], loose: bool = False) -> str:
     """A whole-word alternation; longer alternatives first so "chat GPT" wins over "chat".
 
     >>> words_pattern(["e.g.", "eg"])
     '(?<!\\\\w)(?:e\\\\.g\\\\.|eg)(?!\\\\w)'
     """
     alternatives = sorted(set(words), key=len, reverse=True)
-    escaped = [regex.escape(word).replace("\\ ", r"\s+") for word in alternatives]
+    if loose:
+        escaped = [loose_word(word) for word in alternatives]
+    else:
+        escaped = [regex.escape(word).replace("\\ ", r"\s+") for word in alternatives]
     return r"(?<!\w)(?:" + "|".join(escaped) + r")(?!\w)"
 
 
@@ -164,12 +181,12 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
     if has_words == has_pattern:
         raise _fail(f"rule {rule_id!r} needs exactly one matcher: 'words' or 'pattern'", path, line)
     if has_words:
-        pattern = words_pattern(_string_list(raw["words"], "words", path, line))
+        pattern = words_pattern(_string_list(raw["words"], "words", path, line), bool(raw.get("loose")))
     else:
         if not isinstance(raw["pattern"], str) or not raw["pattern"]:
             raise _fail(f"rule {rule_id!r}: 'pattern' must be a non-empty string", path, line)
         pattern = expand_defines(raw["pattern"], defines, path, line)
-    if raw.get("ignore_case"):
+    if raw.get("ignore_case") or raw.get("loose"):
         pattern = f"(?i:{pattern})"
     try:
         compiled = regex.compile(pattern)

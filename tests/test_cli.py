@@ -157,3 +157,13 @@ def test_check_passes_on_bundled_rules_and_fails_on_a_wrong_example(tmp_path, ca
     assert run("check", bad) == 3
     assert "mine.yaml:2" in capsys.readouterr().out
     assert run("check", SAMPLE_PIPELINE) == 0
+
+
+def test_check_reports_a_shadowed_rule(tmp_path, capsys):
+    rules = tmp_path / "mine.yaml"
+    rules.write_text("rules:\n"
+                     "  - id: general\n    pattern: 'Chat\\w*'\n    replace: X\n    examples: [[Chats, X]]\n"
+                     "  - id: specific\n    words: [ChatGPT]\n    replace: Y\n    examples: [[ChatGPT, X]]\n")
+    assert run("check", rules) == 0      # examples pass, but 'specific' never fires
+    out = capsys.readouterr().out
+    assert "SHADOW" in out and "specific is shadowed by general" in out and "mine.yaml:6" in out
