@@ -9,7 +9,8 @@
 
 Writing every `render(...)` or `raw` in order gives the input back, except the normalized
 field. Other fields, JSON keys, spacing, quoting, `\\r\\n` endings, a missing final newline
-and a UTF-8 byte-order mark are kept as they were read, never re-serialized.
+and a UTF-8 byte-order mark (it goes out with the first item's bytes) are kept as they were
+read, never re-serialized.
 
 >>> items = list(parse([b"LJ001-0001|Printing, in 1905|\\r\\n", b"\\r\\n"], "ljspeech"))
 >>> items
@@ -29,7 +30,7 @@ import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import regex
 
@@ -195,11 +196,17 @@ def parse(lines: Iterable[bytes], fmt: str, options: Options = Options(), path: 
     physical = _physical_lines(itertools.chain([first.removeprefix(BOM)], lines))
     items = _READERS[fmt](physical, options, path)
     if bom:
-        # The byte-order mark is not part of the first field, but it goes back out in front of it.
         item = next(items, None)
         if item is not None:
-            yield replace(item, _head=BOM + item._head) if isinstance(item, Record) else replace(item, raw=BOM + item.raw)
+            yield _with_bom(item)
     yield from items
+
+
+def _with_bom(item: Item) -> Item:
+    """The byte-order mark is not part of the first field, but it goes back out in front of it."""
+    if isinstance(item, Record):
+        return replace(item, _head=BOM + item._head)
+    return replace(item, raw=BOM + item.raw)
 
 
 def same_file(a: str, b: str) -> bool:
@@ -217,7 +224,7 @@ def same_file(a: str, b: str) -> bool:
 
 
 @contextlib.contextmanager
-def open_output(path: str, inputs: Iterable[str] = ()) -> Iterator:
+def open_output(path: str, inputs: Iterable[str] = ()) -> Iterator[BinaryIO]:
     """Yield a binary file that replaces `path` only once the with-block succeeds.
 
     The bytes go to a temporary file beside `path`, which is fsynced and then renamed over
@@ -227,13 +234,15 @@ def open_output(path: str, inputs: Iterable[str] = ()) -> Iterator:
     """
     for source in inputs:
         if same_file(source, path):
-            raise ManifestError(f"the output is the input file {source}; choose another output path", path=path)
+            message = f"the output is the input file {source}; choose another output path"
+            raise ManifestError(message, path=path)
     if path == "-":
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
     directory, name = os.path.split(path)
-    temp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")  # same file system: rename is atomic
+    # Beside the target, on the same file system, so that the rename is atomic.
+    temp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
     try:
         file = open(temp, "xb")
     except OSError as error:
@@ -391,7 +400,8 @@ def _nemo_record(number, raw, line, ending, members, text_key, output_key) -> Re
     found = by_key.get(text_key)
     if found is None:
         keys = ", ".join(by_key) or "none"
-        return Rejected(number, raw, f"no {text_key!r} key (keys: {keys}); name the text key with --text-field")
+        reason = f"no {text_key!r} key (keys: {keys}); name the text key with --text-field"
+        return Rejected(number, raw, reason)
     if not isinstance(found.value, str):
         value = line[found.value_start : found.value_end]
         return Rejected(number, raw, f"{text_key!r} must be a string, found {value[:40]}")
@@ -415,8 +425,10 @@ def _nemo_record(number, raw, line, ending, members, text_key, output_key) -> Re
 def _nemo_id(by_key: dict[str, _Member], line: str) -> str | None:
     for key in NEMO_ID_KEYS:
         member = by_key.get(key)
-        if member is not None:
-            return member.value if isinstance(member.value, str) else line[member.value_start : member.value_end]
+        if member is not None and isinstance(member.value, str):
+            return member.value
+        if member is not None:  # a number or the like: its JSON text
+            return line[member.value_start : member.value_end]
     return None
 
 
@@ -457,8 +469,9 @@ def _read_tsv(lines, options: Options, path: str) -> Iterator[Item]:
         fields = text.split("\t")
         if columns is None:
             columns = _columns(fields, options, path, number)
-            appended = columns.output is None
-            yield Verbatim(number, (text + "\t" + columns.output_name).encode() + ending if appended else raw)
+            if columns.output is None:
+                raw = (text + "\t" + columns.output_name).encode() + ending
+            yield Verbatim(number, raw)
             continue
         if len(fields) != columns.count:
             reason = f"expected {columns.count} tab-separated fields as in the header, found {len(fields)}"
@@ -475,7 +488,8 @@ def _read_tsv(lines, options: Options, path: str) -> Iterator[Item]:
 def _read_csv(lines, options: Options, path: str) -> Iterator[Item]:
     delimiter = options.delimiter or ","
     if len(delimiter) != 1 or delimiter in '"\r\n':
-        raise ManifestError(f"the csv delimiter must be one character, not a quote or line break: {delimiter!r}", path=path)
+        message = f"the csv delimiter must be one character, not a quote or line break: {delimiter!r}"
+        raise ManifestError(message, path=path)
     quote = functools.partial(_csv_field, delimiter=delimiter)
     columns = None
     pending = []  # the physical lines of a record whose quoted field is still open
@@ -487,8 +501,9 @@ def _read_csv(lines, options: Options, path: str) -> Iterator[Item]:
             # and read the lines after it again, so one stray quote costs one line.
             number, raw = pending[0][:2]
             if columns is None:
-                raise ManifestError("the header has a quoted field that is never closed", path=path, line=number)
-            yield Rejected(number, raw, "a quoted field opened on this line is not closed; a quote inside a field must be doubled")
+                raise ManifestError("the header has a quoted field that never closes", path=path, line=number)
+            reason = "a quoted field opened on this line never closes; a quote inside a field must be doubled"
+            yield Rejected(number, raw, reason)
             again.extendleft(reversed(pending[1:] + ([entry] if entry else [])))
             pending = []
             continue
@@ -517,10 +532,14 @@ def _read_csv(lines, options: Options, path: str) -> Iterator[Item]:
         if columns is None:
             names = [_csv_value(record, start, end) for start, end in spans]
             columns = _columns(names, options, path, first)
-            appended = columns.output is None
-            yield Verbatim(first, (record + delimiter + quote(columns.output_name)).encode() + ending if appended else raw)
+            if columns.output is None:
+                raw = (record + delimiter + quote(columns.output_name)).encode() + ending
+            yield Verbatim(first, raw)
         elif len(spans) != columns.count:
-            reason = f"expected {columns.count} {delimiter!r}-separated fields as in the header, found {len(spans)}"
+            reason = (
+                f"expected {columns.count} {delimiter!r}-separated fields as in the header, "
+                f"found {len(spans)}"
+            )
             yield Rejected(first, raw, reason)
         else:
             text = _csv_value(record, *spans[columns.text])
@@ -595,13 +614,13 @@ _READERS = {
 
 def _ljspeech_field(text: str) -> str:
     if "|" in text or "\n" in text or "\r" in text:
-        raise ValueError(f"the normalized text {text!r} has a '|' or a line break, which would split the line")
+        raise ValueError(f"the normalized text {text!r} has a '|' or a line break; it would split the line")
     return text
 
 
 def _tsv_field(text: str) -> str:
     if "\t" in text or "\n" in text or "\r" in text:
-        raise ValueError(f"the normalized text {text!r} has a tab or a line break, which would split the line")
+        raise ValueError(f"the normalized text {text!r} has a tab or a line break; it would split the line")
     return text
 
 

@@ -22,7 +22,7 @@ import yaml
 from .errors import RuleError
 
 RULE_KEYS = {"id", "words", "pattern", "replace", "say", "args", "flag", "ignore_case",
-             "keep_case", "loose", "examples", "keep", "note", "disable"}
+             "keep_case", "loose", "when", "examples", "keep", "note", "disable"}
 FILE_KEYS = {"rules", "define", "include"}
 DEFINE_RE = regex.compile(r"(?<!\\[pPN])\{([A-Z][A-Z0-9_]*)\}")  # not \p{L}
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
@@ -82,6 +82,7 @@ class Rule:
     args: dict = field(default_factory=dict)
     flag: str | None = None           # reason: the output is a default that context could not settle
     keep_case: bool = False           # carry the matched text's capitalization over to the output
+    when: str | None = None           # speed hint: try the rule only on lines where this occurs
     examples: tuple[tuple[str, str], ...] = ()
     keep: tuple[str, ...] = ()
     path: str = ""
@@ -204,13 +205,23 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
     for key in ("replace", "say", "flag"):
         if key in raw and not isinstance(raw[key], str):
             raise _fail(f"rule {rule_id!r}: '{key}' must be a string", path, line)
+    when = raw.get("when")
+    if when is not None:
+        try:
+            regex.compile(when)
+        except (regex.error, TypeError) as error:
+            raise _fail(f"rule {rule_id!r}: bad 'when' pattern: {error}", path, line) from None
+        for text, _ in _examples(raw.get("examples", []), path, line):
+            if not regex.search(when, text):
+                raise _fail(f"rule {rule_id!r}: example {text!r} does not contain its "
+                            f"'when' pattern {when!r}, so the rule would never see it", path, line)
     args = raw.get("args", {})
     if not isinstance(args, dict):
         raise _fail(f"rule {rule_id!r}: 'args' must be a mapping", path, line)
     return Rule(
         id=rule_id, pattern=pattern, replace=raw.get("replace"), say=raw.get("say"),
         args=dict(args), flag=raw.get("flag"),
-        keep_case=bool(raw.get("keep_case", has_words)),
+        keep_case=bool(raw.get("keep_case", has_words)), when=when,
         examples=_examples(raw.get("examples", []), path, line),
         keep=tuple(_string_list(raw.get("keep", []), "keep", path, line)),
         path=path, line=line,

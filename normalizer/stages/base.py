@@ -27,6 +27,7 @@ import regex
 from .. import verbalize
 from ..edits import Edit, Flag
 from ..errors import RuleError
+from ..prefilter import first_characters
 from ..rules import Rule
 from ..verbalize import DEFAULT_STYLE, Style
 
@@ -152,6 +153,32 @@ class Template:
         return "".join(pieces)
 
 
+class Scanner:
+    """Some rules of a stage compiled into one alternation, with a first-character pre-check."""
+
+    __slots__ = ("regex", "precheck", "groups")
+
+    def __init__(self, stage: str, rules: list[tuple[int, Rule]]):
+        alternatives = "|".join(f"(?P<_r{index}>{rule.pattern})" for index, rule in rules)
+        start = first_characters(alternatives)
+        try:
+            self.regex = regex.compile(alternatives if start is None else f"(?={start})(?:{alternatives})")
+        except regex.error as error:
+            raise RuleError(f"stage {stage!r}: rules do not combine into one pattern ({error}); "
+                            f"use named groups, not numbered back-references",
+                            path=rules[0][1].path) from None
+        self.precheck = None if start is None else regex.compile(start)
+        # (group number of the rule's wrapper group, rule index), in rule order
+        self.groups = [(self.regex.groupindex[f"_r{index}"], index) for index, _ in rules]
+
+    def rule_index(self, match: regex.Match) -> int:
+        spans = match.regs
+        for group, index in self.groups:
+            if spans[group][0] != -1:
+                return index
+        raise AssertionError("a match that belongs to no rule")
+
+
 class RuleStage:
     """A stage built from rules; subclasses add verbalizers and read tables.
 
@@ -181,8 +208,10 @@ class RuleStage:
             else:
                 template = None
             self.outputs.append((rule, template))
-        self.group_of_rule: list[int] = []
-        self.regex = self._compile()
+        self.guards = [(index, regex.compile(rule.when))
+                       for index, rule in enumerate(self.rules) if rule.when]
+        self.scanners: dict[tuple[bool, ...], Scanner | None] = {}
+        self.scanner(())   # compile the unguarded rules now: errors surface at load
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:
@@ -192,32 +221,24 @@ class RuleStage:
     def sayers(self) -> dict[str, Sayer]:
         return dict(GENERIC_SAYERS)
 
-    def _compile(self) -> regex.Pattern | None:
-        if not self.rules:
-            return None
-        alternatives = [f"(?P<_r{i}>{rule.pattern})" for i, rule in enumerate(self.rules)]
-        try:
-            compiled = regex.compile("|".join(alternatives))
-        except regex.error as error:
-            raise RuleError(f"stage {self.name!r}: rules do not combine into one pattern "
-                            f"({error}); use named groups, not numbered back-references",
-                            path=self.rules[0].path) from None
-        self.group_of_rule = [compiled.groupindex[f"_r{i}"] for i in range(len(self.rules))]
-        return compiled
-
-    def _rule_index(self, match: regex.Match) -> int:
-        spans = match.regs
-        for index, group in enumerate(self.group_of_rule):
-            if spans[group][0] != -1:
-                return index
-        raise AssertionError("a match that belongs to no rule")
+    def scanner(self, active: tuple[bool, ...]) -> "Scanner | None":
+        """The scanner for the rules active on a line (guarded rules whose `when` occurs)."""
+        if active not in self.scanners:
+            guarded = {index for index, _ in self.guards}
+            on = {index for (index, _), flag in zip(self.guards, active) if flag}
+            rules = [(index, rule) for index, rule in enumerate(self.rules)
+                     if index not in guarded or index in on]
+            self.scanners[active] = Scanner(self.name, rules) if rules else None
+        return self.scanners[active]
 
     def __call__(self, text: str, timeout: float | None = None) -> list[Edit | Flag]:
-        if self.regex is None:
+        active = tuple(bool(guard.search(text)) for _, guard in self.guards) if self.guards else ()
+        scanner = self.scanners.get(active) or self.scanner(active)
+        if scanner is None or (scanner.precheck is not None and not scanner.precheck.search(text)):
             return []
         results: list[Edit | Flag] = []
-        for match in self.regex.finditer(text, timeout=timeout):
-            rule, template = self.outputs[self._rule_index(match)]
+        for match in scanner.regex.finditer(text, timeout=timeout):
+            rule, template = self.outputs[scanner.rule_index(match)]
             start, end = match.span()
             old = match.group(0)
             if template is not None:

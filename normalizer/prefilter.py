@@ -1,0 +1,114 @@
+r"""First-character analysis: which characters can start a match of a pattern.
+
+A stage's rules are one alternation, and a regex engine tries every alternative at every
+position of the line. Knowing the characters a match can start with lets the stage skip a
+line that holds none of them, and lets the engine skip positions that cannot start a match
+(a leading lookahead). The analysis is exact for the characters it tries (Latin, general
+punctuation, currency, letter-like and math symbols) and conservative for all others: any
+character outside that alphabet is assumed to start a match.
+
+>>> start = first_characters(r"(?<!\w)\$\d+|\bNo\.")
+>>> [c for c in "$No5 x" if regex.match(start, c)]
+['$', 'N']
+"""
+
+from __future__ import annotations
+
+import regex
+
+RANGES = ((0x0, 0x250), (0x2000, 0x2070), (0x20A0, 0x20D0), (0x2100, 0x2300))
+ALPHABET = "".join(chr(code) for low, high in RANGES for code in range(low, high))
+OUTSIDE = "[^" + "".join(f"\\u{low:04x}-\\u{high - 1:04x}" for low, high in RANGES) + "]"
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Index just past the character class that opens at `start` (nested sets allowed)."""
+    i = start + 1
+    if pattern[i:i + 1] == "^":
+        i += 1
+    if pattern[i:i + 1] == "]":
+        i += 1
+    depth = 1
+    while i < len(pattern) and depth:
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "[":
+            depth += 1
+        elif pattern[i] == "]":
+            depth -= 1
+        i += 1
+    return i
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index just past the group that opens at `start`."""
+    depth, i = 0, start
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            i = _class_end(pattern, i)
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return i
+
+
+def drop_context(pattern: str) -> str:
+    r"""The pattern without lookbehinds and word boundaries: what it matches is a superset.
+
+    They test the text before the match, which a one-character probe does not have.
+
+    >>> drop_context(r"(?<=\bintro to\b[^.]{0,9})\bDirector(?!\w)")
+    'Director(?!\\w)'
+    """
+    out, i = [], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if pattern[i + 1:i + 2] not in ("b", "B"):
+                out.append(pattern[i:i + 2])
+            i += 2
+        elif char == "[":
+            end = _class_end(pattern, i)
+            out.append(pattern[i:end])
+            i = end
+        elif pattern.startswith(("(?<=", "(?<!"), i):
+            i = _group_end(pattern, i)
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _ranges(codes: list[int]) -> str:
+    parts, i = [], 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        parts.append(f"\\u{codes[i]:04x}" if i == j else f"\\u{codes[i]:04x}-\\u{codes[j]:04x}")
+        i = j + 1
+    return "".join(parts)
+
+
+def first_characters(pattern: str) -> str | None:
+    """A character-class pattern matching every character a match of `pattern` can start
+    with, or None when the analysis cannot tell (then every character can)."""
+    try:
+        probe = regex.compile(drop_context(pattern))
+    except regex.error:
+        return None
+    if probe.match(""):
+        return None
+    codes = [ord(char) for char in ALPHABET if probe.match(char, partial=True)]
+    inside = f"[{_ranges(codes)}]|" if codes else ""
+    return f"(?:{inside}{OUTSIDE})"
