@@ -218,16 +218,23 @@ class Pipeline:
         alignment = Alignment()
         deadline = time.monotonic() + self.spec.line_timeout
         for stage in self.stages:
+            # A line the pipeline cannot finish is passed through and flagged, never dropped,
+            # and never allowed to end a run of millions of lines.
             try:
+                if time.monotonic() > deadline:   # verbalizers run outside the regex timeout
+                    raise TimeoutError
                 output = stage(text, timeout=max(deadline - time.monotonic(), 0.001))
+                edits = [item for item in output if isinstance(item, Edit)]
+                problem = check_edits(edits, len(text))
+                if problem:
+                    raise RuleError(f"returned bad edits: {problem}")
             except TimeoutError:
                 reason = f"took longer than {self.spec.line_timeout:g} s; passed through unchanged"
-                return Result(original, (), (Flagged(stage.name, "timeout", (0, len(original)),
-                                                     original, reason),))
-            edits = [item for item in output if isinstance(item, Edit)]
-            problem = check_edits(edits, len(text))
-            if problem:
-                raise RuleError(f"stage {stage.name!r} returned bad edits: {problem}")
+                return _passed_through(original, stage.name, "timeout", reason)
+            except Exception as error:
+                reason = (f"INTERNAL ERROR in stage {stage.name!r} ({type(error).__name__}: "
+                          f"{str(error)[:200]}); passed through unchanged; this is a bug, please report it")
+                return _passed_through(original, stage.name, "error", reason)
             for flag in output:
                 if isinstance(flag, Flag):
                     flags.append((stage.name, flag, alignment.to_original(flag.start, flag.end),
@@ -247,8 +254,13 @@ class Pipeline:
             for stage, flag, src, _ in flags))
 
     def normalize_batch(self, texts: Iterable[str]) -> list[Result]:
-        """Normalize many texts (for Ray, datasets.map, worker processes)."""
+        """Normalize many texts (worker processes; `integrations.BatchNormalizer` for dataframes)."""
         return [self.normalize(text) for text in texts]
+
+
+def _passed_through(original: str, stage: str, rule: str, reason: str) -> Result:
+    """The Result of a line left as it was: one flag over the whole line says why."""
+    return Result(original, (), (Flagged(stage, rule, (0, len(original)), original, reason),))
 
 
 def load(path: str | Path | None = None) -> Pipeline:
