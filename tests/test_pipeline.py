@@ -19,10 +19,12 @@ def write(tmp_path, name, text):
 
 def test_result_api(pipe):
     result = pipe.normalize("I asked ChachiPT.")
-    assert result.text == "I asked ChatGPT."
-    (change,) = result.edits
-    assert (change.stage, change.rule, change.src, change.old, change.new) == (
-        "asr_fixes", "chatgpt", (8, 16), "ChachiPT", "ChatGPT")
+    assert result.text == "I asked Chat G P T."
+    fix, spelled = result.edits
+    assert (fix.stage, fix.rule, fix.at, fix.src, fix.old, fix.new) == (
+        "asr_fixes", "chatgpt", (8, 16), (8, 16), "ChachiPT", "ChatGPT")
+    # the letters stage edits the fix's output: its source span is still the original word
+    assert (spelled.stage, spelled.src, spelled.new) == ("letters", (8, 16), "Chat G P T")
     assert result.flags == ()
 
 
@@ -46,8 +48,8 @@ def test_user_pipeline_extends_overrides_and_disables(tmp_path):
         rules:
           - id: chatgpt                  # overrides the bundled rule of the same id
             words: [ChachiPT]
-            replace: Chat-GPT-fixed
-            examples: [["ChachiPT", "Chat-GPT-fixed"]]
+            replace: Chatty-fixed
+            examples: [["ChachiPT", "Chatty-fixed"]]
           - id: llama-caps
             disable: true
           - id: grok
@@ -61,7 +63,7 @@ def test_user_pipeline_extends_overrides_and_disables(tmp_path):
         rules:
           asr_fixes: [fixes.yaml]
     """))
-    assert pipe.normalize("ChachiPT and Grock").text == "Chat-GPT-fixed and Grok"
+    assert pipe.normalize("ChachiPT and Grock").text == "Chatty-fixed and Grok"
     assert pipe.normalize("LLAMA").text != "Llama"
     assert "residue" not in [stage.name for stage in pipe.stages]
 

@@ -34,6 +34,9 @@ from ..verbalize import DEFAULT_STYLE, Style
 # A verbalizer: (match, group name or None, rule args, style) -> spoken text.
 Sayer = Callable[[regex.Match, "str | None", dict, Style], str]
 CALL_RE = regex.compile(r"\{\{|\}\}|\{([a-z_]+)(?::([A-Za-z_][A-Za-z0-9_]*))?\}")
+GROUP_RE = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A numbered group in a template (\1, \g<1>): rules are combined into one pattern, so numbers shift.
+NUMBERED_RE = regex.compile(r"(?<!\\)(?:\\\\)*\\(?:g<[1-9][0-9]*>|[1-9])")
 OPENING = "\"'“‘([«"
 SENTENCE_END = ".!?"
 
@@ -89,8 +92,19 @@ GENERIC_SAYERS: dict[str, Sayer] = {
 }
 
 
-def starts_sentence(text: str, position: int) -> bool:
-    """True if `position` starts the text or follows [.!?] and space (and opening quotes)."""
+# The generic verbalizers that read the group they are given (fraction reads its own two).
+GROUP_SAYERS = [sayer for name, sayer in GENERIC_SAYERS.items() if name != "fraction"]
+
+
+def starts_sentence(text: str, position: int, consumed: int = 0) -> bool:
+    """True if `position` starts the text or follows [.!?] and space (and opening quotes).
+
+    A period before `consumed` belonged to an earlier match of the same scan ("2 lbs. 2 oz."):
+    it was an abbreviation's, not a sentence end.
+
+    >>> starts_sentence("It is. 7 more", 7), starts_sentence("2 lbs. 2 oz.", 7, consumed=6)
+    (True, False)
+    """
     i = position
     while i > 0 and text[i - 1] in OPENING:
         i -= 1
@@ -100,7 +114,7 @@ def starts_sentence(text: str, position: int) -> bool:
         return False
     while i > 0 and text[i - 1].isspace():
         i -= 1
-    return i > 0 and text[i - 1] in SENTENCE_END
+    return i > consumed and text[i - 1] in SENTENCE_END
 
 
 def carry_case(old: str, new: str) -> str:
@@ -140,6 +154,29 @@ class Template:
         self.parts.append((template[position:], None, None))
         self.parts = [part for part in self.parts if part[0] or part[2]]
         self.literal = all(sayer is None for _, _, sayer in self.parts) and "\\" not in template
+        self._check(template, rule)
+
+    def _check(self, template: str, rule: Rule) -> None:
+        """Refuse at load what would fail on every line the rule matches: a group the pattern
+        does not have, a numbered group, a bad escape."""
+        groups = regex.compile(rule.pattern).groupindex
+        probe = regex.match("".join(f"(?P<{name}>)" for name in groups), "")
+        for literal, group, sayer in self.parts:
+            problem = None
+            # a stage's own verbalizer may read its group name its own way ("from" -> from_hour)
+            if group is not None and group not in groups and sayer in GROUP_SAYERS:
+                problem = f"names the group {group!r}, which the pattern does not have"
+            elif "\\" in literal and NUMBERED_RE.search(literal):
+                problem = "refers to a group by number; name it: (?P<name>...) and \\g<name>"
+            elif "\\" in literal:
+                try:
+                    probe.expand(literal)
+                except (regex.error, IndexError) as error:
+                    problem = f"cannot be expanded ({error})"
+            if problem:
+                raise RuleError(f"rule {rule.id!r}: the template {template!r} {problem}; the "
+                                f"pattern's groups: {', '.join(groups) or 'none'}",
+                                path=rule.path, line=rule.line)
 
     def render(self, match: regex.Match, args: dict, style: Style) -> str:
         pieces = []
@@ -201,17 +238,24 @@ class RuleStage:
                 if rule.say not in sayers:
                     raise RuleError(f"rule {rule.id!r}: unknown verbalizer {rule.say!r}; known: "
                                     f"{', '.join(sorted(sayers))}", path=rule.path, line=rule.line)
-                template = Template("{" + rule.say + (":" + rule.args["group"] if "group" in rule.args else "") + "}",
+                group = rule.args.get("group")
+                if group is not None and not (isinstance(group, str) and GROUP_RE.fullmatch(group)):
+                    raise RuleError(f"rule {rule.id!r}: 'args: group' must name a group of the "
+                                    f"pattern, not {group!r}", path=rule.path, line=rule.line)
+                template = Template("{" + rule.say + (":" + group if group else "") + "}",
                                     sayers, rule)
             elif rule.replace is not None:
                 template = Template(rule.replace, sayers, rule)
             else:
                 template = None
             self.outputs.append((rule, template))
-        self.guards = [(index, regex.compile(rule.when))
-                       for index, rule in enumerate(self.rules) if rule.when]
-        self.scanners: dict[tuple[bool, ...], Scanner | None] = {}
-        self.scanner(())   # compile the unguarded rules now: errors surface at load
+        # Rules with a `when` hint are left out of the everyday scanner; a line where any
+        # hint occurs gets the scanner of all rules. Both are compiled now, at load.
+        hints = sorted({rule.when for rule in self.rules if rule.when})
+        self.hint = regex.compile("|".join(f"(?:{hint})" for hint in hints)) if hints else None
+        unhinted = [(i, rule) for i, rule in enumerate(self.rules) if not rule.when]
+        self.everyday = Scanner(self.name, unhinted) if unhinted else None
+        self.full = Scanner(self.name, list(enumerate(self.rules))) if hints else self.everyday
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:
@@ -221,22 +265,19 @@ class RuleStage:
     def sayers(self) -> dict[str, Sayer]:
         return dict(GENERIC_SAYERS)
 
-    def scanner(self, active: tuple[bool, ...]) -> "Scanner | None":
-        """The scanner for the rules active on a line (guarded rules whose `when` occurs)."""
-        if active not in self.scanners:
-            guarded = {index for index, _ in self.guards}
-            on = {index for (index, _), flag in zip(self.guards, active) if flag}
-            rules = [(index, rule) for index, rule in enumerate(self.rules)
-                     if index not in guarded or index in on]
-            self.scanners[active] = Scanner(self.name, rules) if rules else None
-        return self.scanners[active]
+    def scanner(self, text: str, timeout: float | None) -> "Scanner | None":
+        """The scanner for this line: all rules if a `when` hint occurs in it."""
+        if self.hint is None or not self.hint.search(text, timeout=timeout):
+            return self.everyday
+        return self.full
 
     def __call__(self, text: str, timeout: float | None = None) -> list[Edit | Flag]:
-        active = tuple(bool(guard.search(text)) for _, guard in self.guards) if self.guards else ()
-        scanner = self.scanners.get(active) or self.scanner(active)
+        scanner = self.scanner(text, timeout)   # `when` hints are user patterns: bounded too
+        # The pre-check is a character class: it cannot backtrack, so it needs no timeout.
         if scanner is None or (scanner.precheck is not None and not scanner.precheck.search(text)):
             return []
         results: list[Edit | Flag] = []
+        consumed = 0
         for match in scanner.regex.finditer(text, timeout=timeout):
             rule, template = self.outputs[scanner.rule_index(match)]
             start, end = match.span()
@@ -246,10 +287,11 @@ class RuleStage:
                 if rule.keep_case:
                     new = carry_case(old, new)
                 if (self.style.capitalize_sentence_start and new[:1].islower()
-                        and not old[:1].islower() and starts_sentence(text, start)):
+                        and not old[:1].islower() and starts_sentence(text, start, consumed)):
                     new = new[0].upper() + new[1:]
                 if new != old:
                     results.append(Edit(start, end, new, rule.id))
             if rule.flag is not None:
                 results.append(Flag(start, end, rule.flag, rule.id))
+            consumed = end
         return results
