@@ -3,9 +3,9 @@
 >>> import normalizer
 >>> result = normalizer.load().normalize("I asked ChachiPT.")
 >>> result.text
-'I asked ChatGPT.'
->>> [(e.rule, e.src, e.old, e.new) for e in result.edits]
-[('chatgpt', (8, 16), 'ChachiPT', 'ChatGPT')]
+'I asked Chat G P T.'
+>>> [(e.stage, e.src, e.old, e.new) for e in result.edits]
+[('asr_fixes', (8, 16), 'ChachiPT', 'ChatGPT'), ('letters', (8, 16), 'ChatGPT', 'Chat G P T')]
 """
 
 from .edits import Change, Flagged, replay

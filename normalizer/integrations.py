@@ -14,7 +14,7 @@ travels as its resolved configuration) and then normalizes whole batches:
     ds = ds.map(ni.BatchNormalizer("my.yaml"), batched=True, num_proc=8)
 
 >>> BatchNormalizer()({"text": ["It's ChachiPT."]})["normalized_text"]
-["It's ChatGPT."]
+["It's Chat G P T."]
 """
 
 from __future__ import annotations

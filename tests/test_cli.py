@@ -49,14 +49,14 @@ def test_default_pipeline_runs_without_configuration(tmp_path):
 
 
 FORMATS = {
-    "ljspeech": ("a1|I asked ChachiPT.|\nb2|Nothing here.\n", "a1|I asked ChachiPT.|I asked ChatGPT.\nb2|Nothing here.|Nothing here.\n"),
+    "ljspeech": ("a1|I asked ChachiPT.|\nb2|Nothing here.\n", "a1|I asked ChachiPT.|I asked Chat G P T.\nb2|Nothing here.|Nothing here.\n"),
     "nemo": ('{"audio_filepath": "a.wav", "duration": 1.50, "text": "I asked ChachiPT."}\n',
              '{"audio_filepath": "a.wav", "duration": 1.50, "text": "I asked ChachiPT.", '
-             '"normalized_text": "I asked ChatGPT."}\n'),
-    "kaldi": ("utt1 I asked ChachiPT.\n", "utt1 I asked ChatGPT.\n"),
-    "tsv": ("path\ttext\nx.wav\tI asked ChachiPT.\n", "path\ttext\tnormalized_text\nx.wav\tI asked ChachiPT.\tI asked ChatGPT.\n"),
+             '"normalized_text": "I asked Chat G P T."}\n'),
+    "kaldi": ("utt1 I asked ChachiPT.\n", "utt1 I asked Chat G P T.\n"),
+    "tsv": ("path\ttext\nx.wav\tI asked ChachiPT.\n", "path\ttext\tnormalized_text\nx.wav\tI asked ChachiPT.\tI asked Chat G P T.\n"),
     "csv": ('path,text\nx.wav,"I asked ChachiPT, twice."\n',
-            'path,text,normalized_text\nx.wav,"I asked ChachiPT, twice.","I asked ChatGPT, twice."\n'),
+            'path,text,normalized_text\nx.wav,"I asked ChachiPT, twice.","I asked Chat G P T, twice."\n'),
 }
 
 
@@ -80,7 +80,7 @@ def test_gzip_in_and_out(tmp_path):
     src.write_bytes(gzip.compress(b'{"text": "ChachiPT"}\n'))
     out = tmp_path / "out.jsonl.gz"
     assert run("run", src, "-o", out, "-q") == 0
-    assert gzip.decompress(out.read_bytes()) == b'{"text": "ChachiPT", "normalized_text": "ChatGPT"}\n'
+    assert gzip.decompress(out.read_bytes()) == b'{"text": "ChachiPT", "normalized_text": "Chat G P T"}\n'
 
 
 def test_jobs_output_is_identical(tmp_path):
@@ -102,7 +102,7 @@ def cli(*args, stdin=None):
 
 def test_stdin_to_stdout():
     done = cli("run", "-", "--format", "kaldi", "-q", stdin=b"u1 ChachiPT here\n")
-    assert done.returncode == 0 and done.stdout == b"u1 ChatGPT here\n"
+    assert done.returncode == 0 and done.stdout == b"u1 Chat G P T here\n"
 
 
 def test_bad_line_fails_cleanly_and_writes_nothing(tmp_path):
@@ -121,7 +121,7 @@ def test_on_error_skip_passes_bad_lines_through(tmp_path):
     src.write_bytes(b"a|ChachiPT|\nb|bad \xff utf8|\nc|x|y|z\n")
     out = tmp_path / "out.txt"
     assert run("run", src, "-o", out, "--on-error", "skip", "--summary", tmp_path / "s.json", "-q") == 0
-    assert out.read_bytes() == b"a|ChachiPT|ChatGPT\nb|bad \xff utf8|\nc|x|y|z\n"
+    assert out.read_bytes() == b"a|ChachiPT|Chat G P T\nb|bad \xff utf8|\nc|x|y|z\n"
     assert (tmp_path / "out.txt.rejects").read_bytes() == b"b|bad \xff utf8|\nc|x|y|z\n"
     assert json.loads((tmp_path / "s.json").read_text())["rejected"] == 2
 
@@ -146,7 +146,7 @@ def test_missing_input_and_broken_pipeline(tmp_path):
 def test_explain_shows_stages_and_rules(capsys):
     assert run("explain", "I asked ChachiPT.") == 0
     out = capsys.readouterr().out
-    assert "asr_fixes" in out and "[chatgpt" in out and "I asked ChatGPT." in out
+    assert "asr_fixes" in out and "[chatgpt" in out and "I asked Chat G P T." in out
 
 
 def test_check_passes_on_bundled_rules_and_fails_on_a_wrong_example(tmp_path, capsys):
