@@ -34,7 +34,7 @@ from .verbalize import Style
 
 BUNDLED_DIR = Path(__file__).parent / "rules"
 DEFAULT_PIPELINE = BUNDLED_DIR / "pipeline.yaml"
-PIPELINE_KEYS = {"extends", "style", "stages", "disable", "rules", "line_timeout"}
+PIPELINE_KEYS = {"extends", "style", "stages", "disable", "rules", "remove_rules", "line_timeout"}
 STAGE_KEYS = {"name", "kind", "rules", "enabled"}
 
 
@@ -157,7 +157,11 @@ def read_spec(path: str | Path | None = None, _seen: tuple[str, ...] = ()) -> Pi
         raise RuleError(f"stage(s) {', '.join(sorted(duplicates))} listed twice; give the second "
                         f"a different 'name'", path=where, line=data.line)
     by_name = {stage.name: i for i, stage in enumerate(stages)}
-    for name in data.get("disable", []) or []:
+    disable = data.get("disable", []) or []
+    disable = [disable] if isinstance(disable, str) else disable
+    if not isinstance(disable, list) or not all(isinstance(name, str) for name in disable):
+        raise RuleError("'disable' must be a list of stage names", path=where, line=data.line)
+    for name in disable:
         if name not in by_name:
             raise RuleError(f"cannot disable unknown stage {name!r}; stages: {', '.join(names)}",
                             path=where, line=data.line)
@@ -170,9 +174,29 @@ def read_spec(path: str | Path | None = None, _seen: tuple[str, ...] = ()) -> Pi
             raise RuleError(f"'rules' names unknown stage {name!r}; stages: {', '.join(names)}",
                             path=where, line=getattr(extra, "line", data.line))
         files = [files] if isinstance(files, str) else files
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise RuleError(f"'rules' of stage {name!r} must be a list of rule files",
+                            path=where, line=getattr(extra, "line", data.line))
         stage = stages[by_name[name]]
         stages[by_name[name]] = replace(
             stage, rules=stage.rules + tuple(str(_resolve(path, f)) for f in files))
+    removed = data.get("remove_rules", {}) or {}
+    if not isinstance(removed, dict):
+        raise RuleError("'remove_rules' must map stage names to lists of rule files", path=where,
+                        line=data.line)
+    for name, files in removed.items():
+        if name not in by_name:
+            raise RuleError(f"'remove_rules' names unknown stage {name!r}; stages: {', '.join(names)}",
+                            path=where, line=data.line)
+        stage = stages[by_name[name]]
+        for file in [files] if isinstance(files, str) else files:
+            # a bundled file ("packs/dev_tools.yaml") or one next to this pipeline file
+            matches = {str(_resolve(path, file)), str((BUNDLED_DIR / file).resolve())} & set(stage.rules)
+            if not matches:
+                raise RuleError(f"stage {name!r} does not read {file!r}; it reads: "
+                                f"{', '.join(stage.rules)}", path=where, line=data.line)
+            stage = replace(stage, rules=tuple(f for f in stage.rules if f not in matches))
+        stages[by_name[name]] = stage
     style = _style(data.get("style", {}) or {}, base.style, where, data.line)
     timeout = data.get("line_timeout", base.line_timeout)
     if not isinstance(timeout, (int, float)) or timeout <= 0:

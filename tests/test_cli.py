@@ -167,3 +167,16 @@ def test_check_reports_a_shadowed_rule(tmp_path, capsys):
     assert run("check", rules) == 0      # examples pass, but 'specific' never fires
     out = capsys.readouterr().out
     assert "SHADOW" in out and "specific is shadowed by general" in out and "mine.yaml:6" in out
+
+
+def test_suggest_writes_a_draft_that_loads(tmp_path, capsys):
+    lexicon = tmp_path / "terms.txt"
+    lexicon.write_text("ChatGPT\nLlama\nClaude\nScale AI\n")
+    no_fixes = tmp_path / "p.yaml"
+    no_fixes.write_text("extends: default\ndisable: [asr_fixes]\n")
+    draft = tmp_path / "draft.yaml"
+    assert run("suggest", SAMPLE, "--lexicon", lexicon, "-p", no_fixes, "-o", draft) == 0
+    text = draft.read_text()
+    for wrong in ("ChachiPT", "ChessGPT", "Lama", "ScaleAI"):
+        assert f'"{wrong}"' in text
+    assert run("check", draft) == 0

@@ -166,3 +166,14 @@ def test_broken_files_give_one_clear_error(tmp_path, pipeline, message, line):
     assert error.path and error.path.endswith(".yaml")
     if line is not None:
         assert error.line == line, str(error)
+
+
+def test_a_pack_is_switched_off_by_name(tmp_path):
+    spec = read_spec(write(tmp_path, "p.yaml", """
+        extends: default
+        remove_rules: {asr_fixes: [packs/dev_tools.yaml]}
+    """))
+    (stage,) = [s for s in spec.stages if s.name == "asr_fixes"]
+    assert [path.rsplit("/", 1)[-1] for path in stage.rules] == ["ai_software.yaml"]
+    with pytest.raises(RuleError, match="does not read"):
+        read_spec(write(tmp_path, "q.yaml", "extends: default\nremove_rules: {asr_fixes: [nope.yaml]}\n"))
