@@ -221,6 +221,57 @@ def decade(text: str, *, style: Style = DEFAULT_STYLE) -> str:
     return words + "s"
 
 
+def two_digit_year(text: str, *, style: Style = DEFAULT_STYLE) -> str:
+    """
+    >>> two_digit_year("99"), two_digit_year("05"), two_digit_year("00")
+    ('ninety-nine', 'oh five', 'oh oh')
+
+    A year written with two digits ("10/10/00", "6/25/05"), said as written: a leading
+    zero is "oh". The century is not guessed.
+    """
+    if DIGITS_RE.fullmatch(text) is None or len(text) != 2:
+        raise ValueError(f"not a two-digit year: {text!r}")
+    if text.startswith("0"):
+        return digits(text, zero="oh")
+    return _int_words(text, style)
+
+
+def clock(hour: str, minute: str | None = None, second: str | None = None, *,
+          style: Style = DEFAULT_STYLE) -> str:
+    """
+    >>> clock("3", "30"), clock("3", "05"), clock("14", "45"), clock("3")
+    ('three thirty', 'three oh five', 'fourteen forty-five', 'three')
+    >>> clock("10", "00"), clock("09", "00"), clock("14", "00"), clock("0", "30")
+    ("ten o'clock", "nine o'clock", 'fourteen hundred', 'zero thirty')
+    >>> clock("10", "30", "15"), clock("10", "30", "01"), clock("0", "02", "01")
+    ('ten thirty and fifteen seconds', 'ten thirty and one second', 'two minutes and one second')
+
+    A time of day from its digit fields (SPEC: "3:05" is "three oh five", "10:00" is
+    "ten o'clock", "14:45" is "fourteen forty-five"):
+    - no minute field: the bare hour (the caller adds "a m", "p m");
+    - minutes 01-09 are "oh" and a digit;
+    - on the hour a 12-hour clock (1-12) says "o'clock", a 24-hour one (0, 13-23) "hundred";
+    - seconds follow as "and fifteen seconds"; with zero hours ("0:02:01", a timestamp
+      in a recording) the time is elapsed time, read as minutes and seconds.
+    """
+    if second is not None and int(hour) == 0:
+        said = [f"{_whole(number, style)} {plural_noun(unit, unit + 's', number)}"
+                for number, unit in ((minute, "minute"), (second, "second")) if int(number)]
+        return " and ".join(said) or "zero seconds"
+    hour_words = _whole(hour, style)
+    if minute is None:
+        text = hour_words
+    elif minute == "00":
+        text = hour_words + (" o'clock" if 1 <= int(hour) <= 12 else " hundred")
+    elif minute.startswith("0"):
+        text = f"{hour_words} oh {DIGIT_WORDS[int(minute)]}"
+    else:
+        text = f"{hour_words} {_int_words(minute, style)}"
+    if second is not None and int(second):
+        text += f" and {_whole(second, style)} {plural_noun('second', 'seconds', second)}"
+    return text
+
+
 def digits(text: str, *, zero: str = "zero") -> str:
     """
     >>> digits("555"), digits("2001", zero="oh")
@@ -260,6 +311,38 @@ def fraction(numerator: str, denominator: str, *, style: Style = DEFAULT_STYLE) 
     return f"{top} {ordinal(bottom, style=style)}{'' if one else 's'}"
 
 
+def mixed_fraction(whole: str, numerator: str, denominator: str, *,
+                   style: Style = DEFAULT_STYLE) -> str:
+    """
+    >>> mixed_fraction("2", "1", "2"), mixed_fraction("1", "3", "4"), mixed_fraction("5", "1", "8")
+    ('two and a half', 'one and three quarters', 'five and an eighth')
+    >>> mixed_fraction("3", "1", "100")
+    'three and a hundredth'
+
+    A whole number and a fraction, as speakers say it: a numerator of one is "a"
+    ("two and a half", not "two and one half"), "an" before a vowel.
+    """
+    part = fraction(numerator, denominator, style=style)
+    if is_one(numerator) and " over " not in part:
+        rest = part.split(" ", 1)[1].removeprefix("one ")  # "a hundredth"
+        part = ("an " if rest[:1] in "aeiou" else "a ") + rest
+    return f"{cardinal(whole, style=style)} and {part}"
+
+
+def dotted_number(text: str, *, style: Style = DEFAULT_STYLE) -> str:
+    """
+    >>> dotted_number("3.11"), dotted_number("3.11.2"), dotted_number("1.10.0")
+    ('three point one one', 'three point one one point two', 'one point one zero point zero')
+
+    A version or section number: the first part a cardinal, every later part read digit
+    by digit after "point", the way a decimal's digits are read.
+    """
+    head, *rest = text.split(".")
+    if DIGITS_RE.fullmatch(head) is None or not rest or not all(DIGITS_RE.fullmatch(p) for p in rest):
+        raise ValueError(f"not a dotted number: {text!r}")
+    return " point ".join([_whole(head, style)] + [digits(part) for part in rest])
+
+
 def is_one(number: str) -> bool:
     """
     >>> is_one("1"), is_one("-1"), is_one("01"), is_one("1.0"), is_one("0")
@@ -279,6 +362,20 @@ def plural_noun(singular: str, plural: str, number: str) -> str:
     The noun form that agrees with `number` (see `is_one`).
     """
     return singular if is_one(number) else plural
+
+
+def plural_words(words: str) -> str:
+    """
+    >>> plural_words("one hundred"), plural_words("seventy"), plural_words("six")
+    ('one hundreds', 'seventies', 'sixes')
+
+    Number words made plural on their last word ("two A100s" -> "two A one hundreds").
+    """
+    if words.endswith("y"):
+        return words[:-1] + "ies"
+    if words.endswith(("x", "s")):
+        return words + "es"
+    return words + "s"
 
 
 def letters(text: str) -> str:
