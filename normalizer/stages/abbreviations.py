@@ -15,7 +15,7 @@ import regex
 from ..rules import Rule
 from ..verbalize import DEFAULT_STYLE, Style
 from .base import RuleStage, group_text
-from .letters import alternation
+from ..rules import alternation
 
 # Table -> the {NAME} its abbreviations are matched by; True where a capitalized first
 # letter is also accepted ("E.g.", "Vol. 2").

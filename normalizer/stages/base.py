@@ -281,6 +281,8 @@ class RuleStage:
         for match in scanner.regex.finditer(text, timeout=timeout):
             rule, template = self.outputs[scanner.rule_index(match)]
             start, end = match.span()
+            if end < len(text) and unicodedata.category(text[end])[0] == "M":
+                continue   # the match would split a letter from its accent: leave it be
             old = match.group(0)
             if template is not None:
                 new = template.render(match, rule.args, self.style)

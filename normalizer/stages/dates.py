@@ -12,14 +12,11 @@ from typing import Iterable
 import regex
 
 from .. import verbalize
-from ..rules import Rule
+from ..rules import Rule, alternation
 from ..verbalize import DEFAULT_STYLE, Style
 from .base import RuleStage, group_text
 
 
-def alternation(words: Iterable[str]) -> str:
-    """A regex alternation of literal words, longest first so "Sept" wins over "Sep"."""
-    return "|".join(regex.escape(word) for word in sorted(set(words), key=len, reverse=True))
 
 
 def spellings(words: Iterable[str]) -> list[str]:

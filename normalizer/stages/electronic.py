@@ -16,7 +16,7 @@ from .. import verbalize
 from ..rules import Rule
 from ..verbalize import DEFAULT_STYLE, Style
 from .base import RuleStage, group_text
-from .letters import alternation
+from ..rules import alternation
 
 # An address is read piece by piece: runs of letters, runs of digits, single symbols.
 PIECE_RE = regex.compile(r"(?P<digits>[0-9]+)|(?P<word>[^\W_0-9]+)|(?P<symbol>.)")

@@ -15,7 +15,7 @@ from itertools import groupby
 import regex
 
 from .. import verbalize
-from ..rules import Rule
+from ..rules import Rule, alternation
 from ..verbalize import DEFAULT_STYLE, Style
 from .base import RuleStage
 
@@ -34,12 +34,6 @@ ROMAN_LETTERS = frozenset("IVX")
 CAPITALS_RE = regex.compile(r"\p{Lu}{2,}")
 
 
-def alternation(words: list) -> str:
-    """A regex alternation of literal words, longest first; one that never matches if empty."""
-    if not all(isinstance(word, str) for word in words):
-        raise ValueError(f"expected words, found {[w for w in words if not isinstance(w, str)]!r} "
-                         "(quote YAML words like 'NO' and 'ON')")
-    return "|".join(regex.escape(word) for word in sorted(words, key=len, reverse=True)) or "(?!)"
 
 
 class LettersStage(RuleStage):

@@ -12,7 +12,8 @@ import regex
 from .. import verbalize
 from ..verbalize import Style
 from .base import RuleStage
-from .money import SIGN_WORDS, alternation, optional_group
+from ..rules import alternation
+from .money import SIGN_WORDS, optional_group
 
 
 class MeasuresStage(RuleStage):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import regex
 
 from .. import verbalize
+from ..rules import alternation
 from ..verbalize import Style
 from .base import RuleStage
 
@@ -17,14 +18,6 @@ NUMBER_PARTS_RE = regex.compile(r"(?P<whole>[0-9,]*)(?:\.(?P<frac>[0-9]+))?")
 SIGN_WORDS = {"-": "minus", "\N{MINUS SIGN}": "minus", "+": "plus"}
 
 
-def alternation(forms) -> str:
-    """A regex alternation of literal forms, longest first; a space matches any spaces.
-
-    >>> alternation(["m", "mph", "US$"])
-    'US\\\\$|mph|m'
-    """
-    ordered = sorted(set(forms), key=lambda form: (-len(form), form))
-    return "|".join(regex.escape(form).replace("\\ ", r"\s+") for form in ordered)
 
 
 def optional_group(match: regex.Match, name: str) -> str | None:

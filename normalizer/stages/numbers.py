@@ -11,6 +11,7 @@ from __future__ import annotations
 import regex
 
 from .. import verbalize
+from ..rules import alternation
 from ..verbalize import Style
 from .base import RuleStage, Sayer, group_text
 
@@ -39,14 +40,6 @@ def _variants(word: str, cases: tuple[str, ...]) -> set[str]:
     return {forms[case] for case in cases}
 
 
-def alternation(words: list[str]) -> str:
-    """A regex alternation of literal words, longest first, so "Sept." is tried before "Sep".
-
-    >>> alternation(["c.", "circa"])
-    'circa|c\\\\.'
-    """
-    escaped = sorted({regex.escape(word) for word in words}, key=lambda w: (-len(w), w))
-    return "|".join(escaped)
 
 
 def title_words(text: str) -> str:
