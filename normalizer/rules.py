@@ -26,6 +26,8 @@ RULE_KEYS = {"id", "words", "pattern", "replace", "say", "args", "flag", "ignore
 FILE_KEYS = {"rules", "define", "include"}
 DEFINE_RE = regex.compile(r"(?<!\\[pPN])\{([A-Z][A-Z0-9_]*)\}")  # not \p{L}
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
+MAX_YAML_VALUES = 5_000_000
+MAX_PATTERN = 100_000       # characters: a rule this large compiles and scans slowly
 
 
 class LineDict(dict):
@@ -60,9 +62,12 @@ def load_yaml(path: str | Path) -> Any:
     path = str(path)
     try:
         with open(path, encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_LineLoader)
+            data = yaml.load(handle, Loader=_LineLoader)
+        size = _expanded_size(data, {})
     except FileNotFoundError:
         raise RuleError("file not found", path=path) from None
+    except OSError as error:
+        raise RuleError(f"cannot read the file: {error.strerror}", path=path) from None
     except UnicodeDecodeError as error:
         raise RuleError(f"not valid UTF-8 ({error.reason} at byte {error.start})", path=path) from None
     except yaml.YAMLError as error:
@@ -70,6 +75,22 @@ def load_yaml(path: str | Path) -> Any:
         problem = getattr(error, "problem", None) or str(error)
         raise RuleError(f"invalid YAML: {problem}", path=path,
                         line=mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise RuleError("invalid YAML: lists or mappings nested too deeply", path=path) from None
+    if size > MAX_YAML_VALUES:   # "billion laughs": aliases of aliases
+        raise RuleError(f"more than {MAX_YAML_VALUES:,} values once its aliases (*name) are "
+                        f"expanded; that is not a rule file", path=path)
+    return data
+
+
+def _expanded_size(value: Any, seen: dict[int, int]) -> int:
+    """How many values `value` holds with every alias expanded (each shared node counted once)."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    if id(value) not in seen:
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        seen[id(value)] = 1 + sum(_expanded_size(item, seen) for item in items)
+    return seen[id(value)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +130,22 @@ def loose_word(word: str) -> str:
     return r"[\s.\-_]?".join(regex.escape(piece) for piece in NAME_PIECE_RE.findall(word))
 
 
+def alternation(words) -> str:
+    r"""A regex alternation of literal words, longest first (so "Sept" is tried before "Sep");
+    a space matches any run of spaces; an empty list gives a pattern that never matches.
+    Stages build their {NAMES} from tables with it.
+
+    >>> print(alternation(["Sep", "Sept", "US$", "sq ft"]))
+    sq\s+ft|Sept|Sep|US\$
+    """
+    words = list(words)
+    if not all(isinstance(word, str) for word in words):
+        raise ValueError(f"expected words, found {[w for w in words if not isinstance(w, str)]!r} "
+                         "(quote YAML words like 'NO' and 'ON', which YAML reads as false)")
+    ordered = sorted(set(words), key=lambda word: (-len(word), word))
+    return "|".join(regex.escape(word).replace("\\ ", r"\s+") for word in ordered) or "(?!)"
+
+
 def words_pattern(words: list[str], loose: bool = False) -> str:
     """A whole-word alternation; longer alternatives first so "chat GPT" wins over "chat".
 
@@ -137,6 +174,9 @@ def expand_defines(pattern: str, defines: dict[str, str], path: str, line: int) 
             return f"(?:{defines[name]})"
 
         pattern = DEFINE_RE.sub(substitute, pattern)
+        if len(pattern) > MAX_PATTERN:   # defines of defines grow exponentially
+            raise RuleError(f"the pattern grows beyond {MAX_PATTERN:,} characters as its "
+                            f"{{NAMES}} are expanded", path=path, line=line)
     raise RuleError("defines refer to each other in a cycle", path=path, line=line)
 
 
@@ -190,6 +230,9 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
         pattern = expand_defines(raw["pattern"], defines, path, line)
     if raw.get("ignore_case") or raw.get("loose"):
         pattern = f"(?i:{pattern})"
+    if len(pattern) > MAX_PATTERN:
+        raise _fail(f"rule {rule_id!r}: its pattern is {len(pattern):,} characters, more than "
+                    f"{MAX_PATTERN:,}; a pattern this large compiles and matches slowly", path, line)
     try:
         compiled = regex.compile(pattern)
     except regex.error as error:
@@ -208,6 +251,9 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
             raise _fail(f"rule {rule_id!r}: '{key}' must be a string", path, line)
     when = raw.get("when")
     if when is not None:
+        if not isinstance(when, str):
+            raise _fail(f"rule {rule_id!r}: 'when' must be a pattern string", path, line)
+        when = expand_defines(when, defines, path, line)
         try:
             regex.compile(when)
         except (regex.error, TypeError) as error:
