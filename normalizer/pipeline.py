@@ -247,7 +247,9 @@ class Pipeline:
             try:
                 if time.monotonic() > deadline:   # verbalizers run outside the regex timeout
                     raise TimeoutError
+                compiling = stage.compile_seconds()
                 output = stage(text, timeout=max(deadline - time.monotonic(), 0.001))
+                deadline += stage.compile_seconds() - compiling   # first use: not the line's time
                 edits = [item for item in output if isinstance(item, Edit)]
                 problem = check_edits(edits, len(text))
                 if problem:

@@ -14,6 +14,12 @@ character outside that alphabet is assumed to start a match.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
 import regex
 
 RANGES = ((0x0, 0x250), (0x2000, 0x2070), (0x20A0, 0x20D0), (0x2100, 0x2300))
@@ -100,9 +106,64 @@ def _ranges(codes: list[int]) -> str:
     return "".join(parts)
 
 
+# The analysis costs a compile and a thousand probes per stage; its results are kept on disk,
+# keyed by a hash of the pattern, so a run starts without redoing them. The same file records
+# which stage patterns have compiled, so that they can be compiled when first needed.
+CACHE_FILE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm" / "first-characters-v1.json"
+_cache: dict[str, str | None] | None = None
+
+
+def _load_cache() -> dict[str, str | None]:
+    global _cache
+    if _cache is None:
+        try:
+            _cache = json.loads(CACHE_FILE.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            _cache = {}
+    return _cache
+
+
+def _save_cache() -> None:
+    """Write the cache atomically; a cache that cannot be written is only a slower start."""
+    try:
+        CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=CACHE_FILE.parent, delete=False,
+                                         encoding="utf-8") as handle:
+            json.dump(_cache, handle)
+        os.replace(handle.name, CACHE_FILE)
+    except OSError:
+        pass
+
+
+def _key(pattern: str) -> str:
+    return hashlib.sha1(pattern.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def first_characters(pattern: str) -> str | None:
     """A character-class pattern matching every character a match of `pattern` can start
     with, or None when the analysis cannot tell (then every character can)."""
+    cache = _load_cache()
+    key = _key(pattern)
+    if key not in cache:
+        cache[key] = analyse(pattern)
+        _save_cache()
+    return cache[key]
+
+
+def compiled_before(pattern: str) -> bool:
+    """True if this exact pattern has compiled without error in an earlier run."""
+    return _load_cache().get("compiled:" + _key(pattern)) is not None
+
+
+def remember_compiled(pattern: str) -> None:
+    cache = _load_cache()
+    if cache.get("compiled:" + _key(pattern)) is None:
+        cache["compiled:" + _key(pattern)] = "ok"
+        _save_cache()
+
+
+def analyse(pattern: str) -> str | None:
+    """The first-character analysis itself (see first_characters)."""
     try:
         probe = regex.compile(drop_context(pattern))
     except regex.error:

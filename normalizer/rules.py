@@ -25,6 +25,7 @@ RULE_KEYS = {"id", "words", "pattern", "replace", "say", "args", "flag", "ignore
              "keep_case", "loose", "when", "examples", "keep", "note", "disable"}
 FILE_KEYS = {"rules", "define", "include"}
 DEFINE_RE = regex.compile(r"(?<!\\[pPN])\{([A-Z][A-Z0-9_]*)\}")  # not \p{L}
+RESERVED_GROUP_RE = regex.compile(r"\(\?P?<_")
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
 MAX_YAML_VALUES = 5_000_000
 MAX_PATTERN = 100_000       # characters: a rule this large compiles and scans slowly
@@ -204,6 +205,17 @@ def _examples(value: Any, path: str, line: int) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def check_pattern(rule: "Rule") -> None:
+    """Compile one rule's pattern alone; raise a RuleError naming its file and line if it is
+    bad or matches the empty string."""
+    try:
+        compiled = regex.compile(rule.pattern)
+    except regex.error as error:
+        raise _fail(f"rule {rule.id!r}: bad pattern: {error}", rule.path, rule.line) from None
+    if compiled.search(""):
+        raise _fail(f"rule {rule.id!r}: pattern matches the empty string", rule.path, rule.line)
+
+
 def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
     """Validate one rule mapping and compile its matcher to a pattern string."""
     line = getattr(raw, "line", 0)
@@ -233,14 +245,10 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
     if len(pattern) > MAX_PATTERN:
         raise _fail(f"rule {rule_id!r}: its pattern is {len(pattern):,} characters, more than "
                     f"{MAX_PATTERN:,}; a pattern this large compiles and matches slowly", path, line)
-    try:
-        compiled = regex.compile(pattern)
-    except regex.error as error:
-        raise _fail(f"rule {rule_id!r}: bad pattern: {error}", path, line) from None
-    if compiled.groups and any(name.startswith("_") for name in compiled.groupindex):
+    # The pattern is compiled once, with the rest of its stage (stages/base.py: Scanner),
+    # which calls check_pattern on each rule only if the stage's pattern fails.
+    if RESERVED_GROUP_RE.search(pattern):
         raise _fail(f"rule {rule_id!r}: group names starting with '_' are reserved", path, line)
-    if compiled.search(""):
-        raise _fail(f"rule {rule_id!r}: pattern matches the empty string", path, line)
     outputs = [key for key in ("replace", "say") if key in raw]
     if len(outputs) > 1:
         raise _fail(f"rule {rule_id!r} has both 'replace' and 'say'; keep one", path, line)

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from typing import Callable
 
@@ -27,12 +28,13 @@ import regex
 from .. import verbalize
 from ..edits import Edit, Flag
 from ..errors import RuleError
-from ..prefilter import first_characters
-from ..rules import Rule
+from ..prefilter import compiled_before, first_characters, remember_compiled
+from ..rules import Rule, check_pattern
 from ..verbalize import DEFAULT_STYLE, Style
 
 # A verbalizer: (match, group name or None, rule args, style) -> spoken text.
 Sayer = Callable[[regex.Match, "str | None", dict, Style], str]
+GROUP_NAME_RE = regex.compile(r"\(\?P?<([^\W\d]\w*)>")
 CALL_RE = regex.compile(r"\{\{|\}\}|\{([a-z_]+)(?::([A-Za-z_][A-Za-z0-9_]*))?\}")
 GROUP_RE = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A numbered group in a template (\1, \g<1>): rules are combined into one pattern, so numbers shift.
@@ -159,7 +161,7 @@ class Template:
     def _check(self, template: str, rule: Rule) -> None:
         """Refuse at load what would fail on every line the rule matches: a group the pattern
         does not have, a numbered group, a bad escape."""
-        groups = regex.compile(rule.pattern).groupindex
+        groups = dict.fromkeys(GROUP_NAME_RE.findall(rule.pattern))   # no compile: that is the stage's
         probe = regex.match("".join(f"(?P<{name}>)" for name in groups), "")
         for literal, group, sayer in self.parts:
             problem = None
@@ -191,22 +193,51 @@ class Template:
 
 
 class Scanner:
-    """Some rules of a stage compiled into one alternation, with a first-character pre-check."""
+    """Some rules of a stage compiled into one alternation, with a first-character pre-check.
 
-    __slots__ = ("regex", "precheck", "groups")
+    Compiling a stage's pattern is most of a run's start-up, so a pattern that has compiled
+    before (prefilter's cache) is compiled when a line first needs it; a new one is compiled,
+    and so checked, at load. `compile_seconds` is the time spent compiling on first need,
+    which the pipeline leaves out of a line's time budget.
+    """
+
+    __slots__ = ("stage", "rules", "source", "_regex", "precheck", "groups", "compile_seconds")
 
     def __init__(self, stage: str, rules: list[tuple[int, Rule]]):
+        self.stage, self.rules = stage, rules
         alternatives = "|".join(f"(?P<_r{index}>{rule.pattern})" for index, rule in rules)
         start = first_characters(alternatives)
-        try:
-            self.regex = regex.compile(alternatives if start is None else f"(?={start})(?:{alternatives})")
-        except regex.error as error:
-            raise RuleError(f"stage {stage!r}: rules do not combine into one pattern ({error}); "
-                            f"use named groups, not numbered back-references",
-                            path=rules[0][1].path) from None
+        self.source = alternatives if start is None else f"(?={start})(?:{alternatives})"
         self.precheck = None if start is None else regex.compile(start)
+        self._regex: regex.Pattern | None = None
+        self.compile_seconds = 0.0
+        if not compiled_before(self.source):
+            self._compile()
+
+    @property
+    def regex(self) -> regex.Pattern:
+        if self._regex is None:
+            started = time.perf_counter()
+            self._compile()
+            self.compile_seconds += time.perf_counter() - started
+        return self._regex
+
+    def _compile(self) -> None:
+        try:
+            compiled = regex.compile(self.source)
+        except regex.error as error:
+            for _, rule in self.rules:   # name the rule at fault, with its file and line
+                check_pattern(rule)
+            raise RuleError(f"stage {self.stage!r}: rules do not combine into one pattern ({error}); "
+                            f"use named groups, not numbered back-references",
+                            path=self.rules[0][1].path) from None
+        if self.precheck is None and compiled.search(""):
+            for _, rule in self.rules:   # a rule that matches the empty string edits everywhere
+                check_pattern(rule)
         # (group number of the rule's wrapper group, rule index), in rule order
-        self.groups = [(self.regex.groupindex[f"_r{index}"], index) for index, _ in rules]
+        self.groups = [(compiled.groupindex[f"_r{index}"], index) for index, _ in self.rules]
+        self._regex = compiled
+        remember_compiled(self.source)
 
     def rule_index(self, match: regex.Match) -> int:
         spans = match.regs
@@ -264,6 +295,10 @@ class RuleStage:
 
     def sayers(self) -> dict[str, Sayer]:
         return dict(GENERIC_SAYERS)
+
+    def compile_seconds(self) -> float:
+        """Time this stage has spent compiling its patterns on first need."""
+        return sum(scanner.compile_seconds for scanner in {self.everyday, self.full} if scanner)
 
     def scanner(self, text: str, timeout: float | None) -> "Scanner | None":
         """The scanner for this line: all rules if a `when` hint occurs in it."""
