@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 
@@ -180,3 +181,21 @@ def test_suggest_writes_a_draft_that_loads(tmp_path, capsys):
     for wrong in ("ChachiPT", "ChessGPT", "Lama", "ScaleAI"):
         assert f'"{wrong}"' in text
     assert run("check", draft) == 0
+
+
+def test_installed_command_runs_from_any_directory(tmp_path):
+    """`pip install .` ships the rules inside the package: the console script works anywhere."""
+    import shutil
+    command = shutil.which("ttsnorm")
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs the package: the ttsnorm command must exist")
+        pytest.skip("ttsnorm is not installed in this environment")
+    src = tmp_path / "in.txt"
+    src.write_bytes(SAMPLE.read_bytes())
+    done = subprocess.run([command, "run", "in.txt", "-o", "out.txt", "-q"], cwd=tmp_path,
+                          capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert len((tmp_path / "out.txt").read_bytes().splitlines()) == 100
+    done = subprocess.run([sys.executable, "-m", "normalizer", "check"], cwd=tmp_path, capture_output=True)
+    assert done.returncode == 0, done.stdout + done.stderr
