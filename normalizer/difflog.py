@@ -34,7 +34,10 @@ def log_line(result: Result, original: str, record_id: str | None, line: int) ->
 
 
 def encode(entry: dict) -> bytes:
-    return (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        return (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:   # a lone surrogate (from a JSON "\ud800" escape): escape it
+        return (json.dumps(entry, ensure_ascii=True) + "\n").encode("utf-8")
 
 
 def replay_line(entry: dict) -> str:

@@ -29,3 +29,8 @@ class RuleError(NormalizerError):
 
 class ManifestError(NormalizerError):
     """A manifest line cannot be read."""
+
+
+class SystemFault(NormalizerError):
+    """The system failed the run (disk full, I/O error, a worker process killed): not the
+    user's input or rules. The command line exits with status 4."""

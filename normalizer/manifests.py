@@ -34,7 +34,7 @@ from typing import BinaryIO, NamedTuple
 
 import regex
 
-from normalizer.errors import ManifestError
+from normalizer.errors import ManifestError, SystemFault
 
 FORMATS = ("ljspeech", "nemo", "kaldi", "tsv", "csv")
 
@@ -248,15 +248,28 @@ def open_output(path: str, inputs: Iterable[str] = ()) -> Iterator[BinaryIO]:
     except OSError as error:
         raise ManifestError(f"cannot write: {error.strerror}", path=path) from error
     try:
-        with file:
+        try:
             if path.endswith(".gz"):
                 # Level 6 as gzip(1): level 9 costs much more time for a few bytes less.
-                with gzip.GzipFile(name, "wb", compresslevel=6, fileobj=file, mtime=0) as zipped:
+                zipped = gzip.GzipFile(name, "wb", compresslevel=6, fileobj=file, mtime=0)
+                try:
                     yield zipped
+                except BaseException:
+                    zipped.fileobj = None   # a failed output gets no gzip trailer
+                    raise
+                zipped.close()
             else:
                 yield file
-            file.flush()
-            os.fsync(file.fileno())
+            try:
+                file.flush()
+                os.fsync(file.fileno())
+            except OSError as error:   # a full disk often shows only here
+                raise SystemFault(f"cannot write: {error.strerror}", path=path) from error
+        except BaseException:
+            with contextlib.suppress(OSError):   # on a full disk closing fails too: report the first error
+                file.close()
+            raise
+        file.close()
         os.replace(temp, path)
     finally:
         # After os.replace the temporary name is gone; after a failure it holds a partial output.
@@ -610,22 +623,23 @@ _READERS = {
 
 
 # Writing the normalized field: each refuses text that would break the line structure.
+# A lone "\r" is kept: lines are split at "\n" only, and the text read may hold one too.
 
 
 def _ljspeech_field(text: str) -> str:
-    if "|" in text or "\n" in text or "\r" in text:
+    if "|" in text or "\n" in text:
         raise ValueError(f"the normalized text {text!r} has a '|' or a line break; it would split the line")
     return text
 
 
 def _tsv_field(text: str) -> str:
-    if "\t" in text or "\n" in text or "\r" in text:
+    if "\t" in text or "\n" in text:
         raise ValueError(f"the normalized text {text!r} has a tab or a line break; it would split the line")
     return text
 
 
 def _line_field(text: str) -> str:
-    if "\n" in text or "\r" in text:
+    if "\n" in text:
         raise ValueError(f"the normalized text {text!r} has a line break, which would split the line")
     return text
 
