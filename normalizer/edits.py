@@ -51,10 +51,11 @@ class Change:
     src: tuple[int, int]  # span in the original text
     old: str
     new: str
+    step: int = 0         # which stage application: stage index, counted on over passes
 
     def as_dict(self) -> dict:
         return {"stage": self.stage, "rule": self.rule, "at": list(self.at),
-                "src": list(self.src), "old": self.old, "new": self.new}
+                "src": list(self.src), "old": self.old, "new": self.new, "step": self.step}
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +170,9 @@ class Alignment:
 def replay(original: str, changes: Iterable[Change | dict]) -> str:
     """Re-apply recorded changes (objects or diff-log dicts) to the original text.
 
-    Changes are grouped by consecutive stage; within a stage their `at` spans refer to that
-    stage's input. Each change's `old` must match what it replaces.
+    Changes are grouped by `step` (one application of one stage; a log without steps is
+    grouped by consecutive stage); a group's `at` spans refer to that step's input. Each
+    change's `old` must match what it replaces.
 
     >>> replay("It costs $2.", [{"stage": "money", "rule": "m", "at": [9, 11], "src": [9, 11],
     ...                          "old": "$2", "new": "two dollars"}])
@@ -178,14 +180,15 @@ def replay(original: str, changes: Iterable[Change | dict]) -> str:
     """
     text = original
     group: list[Edit] = []
-    stage = None
+    step = None
     for change in changes:
         if isinstance(change, dict):
             change = Change(change["stage"], change["rule"], tuple(change["at"]),
-                            tuple(change["src"]), change["old"], change["new"])
-        if change.stage != stage:
+                            tuple(change["src"]), change["old"], change["new"],
+                            change.get("step", 0))
+        if (change.stage, change.step) != step:
             text = apply_edits(text, group)
-            group, stage = [], change.stage
+            group, step = [], (change.stage, change.step)
         start, end = change.at
         if text[start:end] != change.old:
             raise ValueError(f"replay: rule {change.rule!r} expected {change.old!r} at "

@@ -34,6 +34,7 @@ from .verbalize import Style
 
 BUNDLED_DIR = Path(__file__).parent / "rules"
 DEFAULT_PIPELINE = BUNDLED_DIR / "pipeline.yaml"
+MAX_PASSES = 3   # passes of all stages over a line, until it stops changing
 PIPELINE_KEYS = {"extends", "style", "stages", "disable", "rules", "remove_rules", "line_timeout"}
 STAGE_KEYS = {"name", "kind", "rules", "enabled"}
 
@@ -235,49 +236,68 @@ class Pipeline:
         raise KeyError(f"no stage {name!r}; stages: {', '.join(s.name for s in self.stages)}")
 
     def normalize(self, text: str, trace: list | None = None) -> Result:
-        """Normalize one text. With `trace` (a list), append (stage, text, rule ids) per stage."""
+        """Normalize one text. With `trace` (a list), append (stage, text, rule ids) per stage.
+
+        The stages run again over their own output until it stops changing (at most
+        MAX_PASSES): a later stage can make the context an earlier rule needs ("Dr. $2" ->
+        "Dr. Two dollars", where "Dr." is a title), and normalizing the output again must
+        change nothing. A line that has not settled by then is flagged."""
         original = text
         changes: list[Change] = []
-        flags: list[tuple[str, Flag, tuple[int, int], str]] = []
+        flags: list[tuple[str, Flag, tuple[int, int]]] = []
         alignment = Alignment()
         deadline = time.monotonic() + self.spec.line_timeout
-        for stage in self.stages:
-            # A line the pipeline cannot finish is passed through and flagged, never dropped,
-            # and never allowed to end a run of millions of lines.
-            try:
-                if time.monotonic() > deadline:   # verbalizers run outside the regex timeout
-                    raise TimeoutError
-                compiling = stage.compile_seconds()
-                output = stage(text, timeout=max(deadline - time.monotonic(), 0.001))
-                deadline += stage.compile_seconds() - compiling   # first use: not the line's time
-                edits = [item for item in output if isinstance(item, Edit)]
-                problem = check_edits(edits, len(text))
-                if problem:
-                    raise RuleError(f"returned bad edits: {problem}")
-            except TimeoutError:
-                reason = f"took longer than {self.spec.line_timeout:g} s; passed through unchanged"
-                return _passed_through(original, stage.name, "timeout", reason)
-            except Exception as error:
-                reason = (f"INTERNAL ERROR in stage {stage.name!r} ({type(error).__name__}: "
-                          f"{str(error)[:200]}); passed through unchanged; this is a bug, please report it")
-                return _passed_through(original, stage.name, "error", reason)
-            for flag in output:
-                if isinstance(flag, Flag):
-                    flags.append((stage.name, flag, alignment.to_original(flag.start, flag.end),
-                                  text[flag.start:flag.end]))
-            stage_changes = []
-            for edit in reversed(edits):
-                src = alignment.record(edit.start, edit.end, len(edit.new))
-                stage_changes.append(Change(stage.name, edit.rule, (edit.start, edit.end), src,
-                                            text[edit.start:edit.end], edit.new))
-            changes.extend(reversed(stage_changes))
-            if edits:
-                text = apply_edits(text, edits)
-            if trace is not None:
-                trace.append((stage.name, text, [item.rule for item in output]))
+        for number in range(MAX_PASSES):
+            last_pass_flags: list[tuple[str, Flag, tuple[int, int]]] = []
+            changed = False
+            for index, stage in enumerate(self.stages):
+                # A line the pipeline cannot finish is passed through and flagged, never
+                # dropped, and never allowed to end a run of millions of lines.
+                try:
+                    if time.monotonic() > deadline:   # verbalizers run outside the regex timeout
+                        raise TimeoutError
+                    compiling = stage.compile_seconds()
+                    output = stage(text, timeout=max(deadline - time.monotonic(), 0.001))
+                    deadline += stage.compile_seconds() - compiling   # first use: not the line's time
+                    edits = [item for item in output if isinstance(item, Edit)]
+                    problem = check_edits(edits, len(text))
+                    if problem:
+                        raise RuleError(f"returned bad edits: {problem}")
+                except TimeoutError:
+                    reason = f"took longer than {self.spec.line_timeout:g} s; passed through unchanged"
+                    return _passed_through(original, stage.name, "timeout", reason)
+                except Exception as error:
+                    reason = (f"INTERNAL ERROR in stage {stage.name!r} ({type(error).__name__}: "
+                              f"{str(error)[:200]}); passed through unchanged; this is a bug, please report it")
+                    return _passed_through(original, stage.name, "error", reason)
+                edited = {(edit.start, edit.end, edit.rule) for edit in edits}
+                for flag in output:
+                    if isinstance(flag, Flag):
+                        entry = (stage.name, flag, alignment.to_original(flag.start, flag.end))
+                        # a flag on an applied edit stays; what is left unread counts in the last pass
+                        (flags if (flag.start, flag.end, flag.rule) in edited else last_pass_flags).append(entry)
+                step = number * len(self.stages) + index
+                stage_changes = []
+                for edit in reversed(edits):
+                    src = alignment.record(edit.start, edit.end, len(edit.new))
+                    stage_changes.append(Change(stage.name, edit.rule, (edit.start, edit.end), src,
+                                                text[edit.start:edit.end], edit.new, step))
+                changes.extend(reversed(stage_changes))
+                if edits:
+                    text = apply_edits(text, edits)
+                    changed = True
+                if trace is not None:
+                    name = stage.name if number == 0 else f"{stage.name} (pass {number + 1})"
+                    trace.append((name, text, [item.rule for item in output]))
+            if not changed:
+                break
+        else:
+            last_pass_flags.append(("pipeline", Flag(0, len(text), "the text still changed after "
+                                                    f"{MAX_PASSES} passes", "unsettled"),
+                                    (0, len(original))))
         return Result(text, tuple(changes), tuple(
             Flagged(stage, flag.rule, src, original[src[0]:src[1]], flag.reason)
-            for stage, flag, src, _ in flags))
+            for stage, flag, src in flags + last_pass_flags))
 
     def normalize_batch(self, texts: Iterable[str]) -> list[Result]:
         """Normalize many texts (worker processes; `integrations.BatchNormalizer` for dataframes)."""

@@ -281,12 +281,12 @@ def test_transcript_text_is_data(mini, tmp_path):
     write(tmp_path, "quote.yaml", r"""
         rules:
           - id: quote
-            pattern: '<(?P<w>[^>]*)>'
+            pattern: '<<(?P<w>.*?)>>'
             replace: '«\g<w>»'
     """)
     pipe = normalizer.load(write(tmp_path, "p.yaml", "stages: [{name: q, kind: rules, rules: [quote.yaml]}]\n"))
-    assert pipe.normalize(r"<\g<0> \1 {cardinal} \n>").text == r"«\g<0» \1 {cardinal} \n>"
-    assert pipe.normalize(r"<\1 {cardinal} \n>").text == r"«\1 {cardinal} \n»"
+    assert pipe.normalize(r"<<\g<0> \1 {cardinal} \n>>").text == r"«\g<0> \1 {cardinal} \n»"
+    assert pipe.normalize(r"<<\1 {cardinal} \n>>").text == r"«\1 {cardinal} \n»"
 
 
 def test_default_pipeline_treats_hostile_text_as_data(pipe, tmp_path):
