@@ -3,8 +3,14 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import normalizer
+
+# Property tests explore the same inputs on every run, so that a test run (CI above all) is
+# reproducible; bench/fuzz.py is the long, random exploration.
+settings.register_profile("reproducible", derandomize=True, database=None)
+settings.load_profile("reproducible")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "llm_intro.txt"
