@@ -109,7 +109,9 @@ def _ranges(codes: list[int]) -> str:
 # The analysis costs a compile and a thousand probes per stage; its results are kept on disk,
 # keyed by a hash of the pattern, so a run starts without redoing them. The same file records
 # which stage patterns have compiled, so that they can be compiled when first needed.
-CACHE_FILE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm" / "first-characters-v1.json"
+# One file per `regex` release: what compiled under one release is not promised under another.
+CACHE_FILE = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm"
+              / f"first-characters-v1-regex-{regex.__version__}.json")
 _cache: dict[str, str | None] | None = None
 
 
