@@ -3,10 +3,14 @@
     python bench/throughput.py                  # 50,000 lines, jobs 1 and all cores
     python bench/throughput.py --lines 200000 --jobs 1 2
 
-The manifest is LJSpeech-like (`id|text|`, about 100 characters a line): lines of the bundled
-sample transcript and of the LJSpeech and LibriTTS dev sets (written side only), cycled. The
-dev-set lines all hold something to normalize, so the mix is harder than real LJSpeech, where
-most lines are plain text. Every figure is a whole `ttsnorm run` process, start-up included.
+Two LJSpeech-like manifests (`id|text|`, about 100 characters a line):
+- "ljspeech": one line in five holds something to normalize (numbers, money, dates, ...: the
+  written side of the LJSpeech dev set), the others are plain LJSpeech sentences (the spoken
+  side of the same set). In LJSpeech itself 753 of 13,100 lines (6%) differ between its
+  written and normalized columns, so this mix is harder than the real corpus.
+- "dense": every line holds something to normalize (the bundled sample and the LJSpeech and
+  LibriTTS dev sets, written side): the worst case.
+Every figure is a whole `ttsnorm run` process, start-up included.
 """
 
 from __future__ import annotations
@@ -25,19 +29,40 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
 
 
-def source_texts() -> list[str]:
-    texts = [line.split("|")[1] for line in
+def clean(text: str) -> str:
+    return " ".join(text.split()).replace("|", "/")
+
+
+def dev_set(name: str, side: str) -> list[str]:
+    path = EVAL / name
+    if not path.exists():
+        return []
+    return [clean(json.loads(line)[side]) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def dense_texts() -> list[str]:
+    texts = [clean(line.split("|")[1]) for line in
              (ROOT / "examples" / "llm_intro.txt").read_text(encoding="utf-8").splitlines()]
-    for name in ("ljspeech_dev.jsonl", "libritts_dev.jsonl"):
-        path = EVAL / name
-        if path.exists():
-            texts += [json.loads(line)["input"] for line in path.read_text(encoding="utf-8").splitlines()]
-    return [" ".join(text.split()).replace("|", "/") for text in texts if 20 <= len(text) <= 300]
+    texts += dev_set("ljspeech_dev.jsonl", "input") + dev_set("libritts_dev.jsonl", "input")
+    return [text for text in texts if 20 <= len(text) <= 300]
 
 
-def write_manifest(path: Path, lines: int) -> None:
+def ljspeech_texts() -> list[str]:
+    """One line to normalize, then four plain ones, over and over."""
+    written, spoken = dev_set("ljspeech_dev.jsonl", "input"), dev_set("ljspeech_dev.jsonl", "ref")
+    if not written:   # without the dev sets: the bundled sample, diluted the same way
+        written = dense_texts()
+        spoken = [text for text in written if not any(char.isdigit() for char in text)] or written
+    plain = cycle(spoken[len(spoken) // 2:] + spoken[:len(spoken) // 2])
+    return [text for line in written for text in (line, *islice(plain, 4))]
+
+
+MIXES = {"ljspeech": ljspeech_texts, "dense": dense_texts}
+
+
+def write_manifest(path: Path, lines: int, mix: str = "ljspeech") -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        for number, text in enumerate(islice(cycle(source_texts()), lines)):
+        for number, text in enumerate(islice(cycle(MIXES[mix]()), lines)):
             handle.write(f"LJ{number:06d}|{text}|\n")
 
 
@@ -77,38 +102,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=50_000)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, os.cpu_count() or 1])
+    parser.add_argument("--mixes", nargs="+", choices=list(MIXES), default=list(MIXES))
     parser.add_argument("--memory-lines", type=int, default=0,
                         help="also run on a manifest this long to show memory does not grow")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        src = tmp / "bench.txt"
-        write_manifest(src, args.lines)
-        size = src.stat().st_size
-        print(f"manifest: {args.lines:,} lines, {size / 1e6:.1f} MB, "
-              f"{size / args.lines:.0f} bytes a line")
-
-        floor = io_floor(src, tmp / "floor.txt")
-        print(f"I/O floor (read-split-write loop): {floor:.2f} s, {args.lines / floor:,.0f} lines/s")
-
         one = tmp / "one.txt"
         one.write_text("LJ000001|It costs $2 million, said Dr. Smith on Jan 5, 2023.|\n")
         startup = min(timed(ttsnorm(str(one), "-o", str(tmp / "one.out"), "-j", "1"))[0]
                       for _ in range(3))
         print(f"start-up (one-line file, best of 3): {startup:.3f} s")
 
-        for jobs in args.jobs:
-            seconds, peak = timed(ttsnorm(str(src), "-o", str(tmp / f"out{jobs}.txt"), "-j", str(jobs)))
-            print(f"ttsnorm run --jobs {jobs}: {seconds:.2f} s, {args.lines / seconds:,.0f} lines/s, "
-                  f"peak memory of one process {peak} MiB")
-        outputs = {(tmp / f"out{jobs}.txt").read_bytes() for jobs in args.jobs}
-        print(f"outputs identical across --jobs: {len(outputs) == 1}")
+        for mix in args.mixes:
+            src = tmp / f"{mix}.txt"
+            write_manifest(src, args.lines, mix)
+            size = src.stat().st_size
+            print(f"\n{mix} manifest: {args.lines:,} lines, {size / 1e6:.1f} MB, "
+                  f"{size / args.lines:.0f} bytes a line")
+            floor = io_floor(src, tmp / "floor.txt")
+            print(f"I/O floor (read-split-write loop): {floor:.2f} s, {args.lines / floor:,.0f} lines/s")
+            outputs = set()
+            for jobs in args.jobs:
+                out = tmp / f"{mix}-out{jobs}.txt"
+                seconds, peak = timed(ttsnorm(str(src), "-o", str(out), "-j", str(jobs)))
+                print(f"ttsnorm run --jobs {jobs}: {seconds:.2f} s, {args.lines / seconds:,.0f} lines/s, "
+                      f"peak memory of one process {peak} MiB")
+                outputs.add(out.read_bytes())
+            print(f"outputs identical across --jobs: {len(outputs) == 1}")
 
         if args.memory_lines:
             big = tmp / "big.txt"
             write_manifest(big, args.memory_lines)
             seconds, peak = timed(ttsnorm(str(big), "-o", str(tmp / "big.out"), "-j", "1"))
-            print(f"{args.memory_lines:,} lines ({big.stat().st_size / 1e6:.0f} MB): {seconds:.1f} s, "
+            print(f"\n{args.memory_lines:,} lines ({big.stat().st_size / 1e6:.0f} MB): {seconds:.1f} s, "
                   f"peak memory {peak} MiB")
 
 

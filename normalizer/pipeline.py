@@ -29,7 +29,8 @@ from .edits import Alignment, Change, Edit, Flag, Flagged, apply_edits, check_ed
 from .errors import RuleError
 from .rules import LineDict, load_rules, load_yaml, merge_tables, read_rule_files
 from .stages import STAGES
-from .stages.base import RuleStage
+from .stages.base import RuleStage, compile_clock
+from .triggers import TriggerIndex
 from .verbalize import Style
 
 BUNDLED_DIR = Path(__file__).parent / "rules"
@@ -205,8 +206,8 @@ def read_spec(path: str | Path | None = None, _seen: tuple[str, ...] = ()) -> Pi
     return PipelineSpec(path=where, stages=tuple(stages), style=style, line_timeout=float(timeout))
 
 
-def build_stage(spec: StageSpec, style: Style) -> RuleStage:
-    """Read a stage's rule files and build the stage."""
+def build_stage(spec: StageSpec, style: Style, index: TriggerIndex | None = None) -> RuleStage:
+    """Read a stage's rule files and build the stage (`index`: the pipeline's triggers)."""
     cls = STAGES[spec.kind]
     files = read_rule_files(list(spec.rules), cls.TABLES)
     tables = merge_tables(files, cls.TABLES)
@@ -215,7 +216,7 @@ def build_stage(spec: StageSpec, style: Style) -> RuleStage:
     except (KeyError, TypeError, ValueError) as error:
         raise RuleError(f"stage {spec.name!r}: bad table: {error}", path=spec.rules[-1]) from None
     rules = load_rules(files, defines)
-    return cls(spec.name, rules, tables, style)
+    return cls(spec.name, rules, tables, style, index)
 
 
 class Pipeline:
@@ -224,7 +225,9 @@ class Pipeline:
     def __init__(self, spec: PipelineSpec):
         self.spec = spec
         self.style = spec.style
-        self.stages = [build_stage(stage, spec.style) for stage in spec.stages if stage.enabled]
+        self.index = TriggerIndex()   # one trigger mask per line serves every stage
+        self.stages = [build_stage(stage, spec.style, self.index)
+                       for stage in spec.stages if stage.enabled]
 
     def __reduce__(self):
         return (Pipeline, (self.spec,))
@@ -247,22 +250,51 @@ class Pipeline:
         flags: list[tuple[str, Flag, tuple[int, int]]] = []
         alignment = Alignment()
         deadline = time.monotonic() + self.spec.line_timeout
+        count = len(self.stages)
+        mask = self.index.mask(text)   # which rules the line can trigger (triggers.py)
+        last_change = -1               # the step that last changed the text
+        # per stage: the step it last ran at, and the flags it raised there
+        ran_at = [-1] * count
+        raised: list[list[tuple[str, Flag, tuple[int, int]]]] = [[] for _ in range(count)]
         for number in range(MAX_PASSES):
-            last_pass_flags: list[tuple[str, Flag, tuple[int, int]]] = []
             changed = False
             for index, stage in enumerate(self.stages):
+                step = number * count + index
+                if ran_at[index] > last_change:
+                    continue   # it saw this very text in the last pass and changed nothing
+                ran_at[index] = step
+                if not stage.active(mask):
+                    raised[index] = []
+                    if trace is not None:
+                        trace.append((_trace_name(stage, number), text, []))
+                    continue
                 # A line the pipeline cannot finish is passed through and flagged, never
                 # dropped, and never allowed to end a run of millions of lines.
                 try:
                     if time.monotonic() > deadline:   # verbalizers run outside the regex timeout
                         raise TimeoutError
-                    compiling = stage.compile_seconds()
-                    output = stage(text, timeout=max(deadline - time.monotonic(), 0.001))
-                    deadline += stage.compile_seconds() - compiling   # first use: not the line's time
+                    compiling = compile_clock[0]
+                    output = stage(text, timeout=max(deadline - time.monotonic(), 0.001), mask=mask)
+                    deadline += compile_clock[0] - compiling   # first use: not the line's time
                     edits = [item for item in output if isinstance(item, Edit)]
                     problem = check_edits(edits, len(text))
                     if problem:
                         raise RuleError(f"returned bad edits: {problem}")
+                    edited = {(edit.start, edit.end, edit.rule) for edit in edits}
+                    raised[index] = []
+                    for flag in output:   # mapped to the original before this stage's edits are
+                        if isinstance(flag, Flag):
+                            entry = (stage.name, flag, alignment.to_original(flag.start, flag.end))
+                            # a flag on an applied edit stays; one left unread counts in the last pass
+                            (flags if (flag.start, flag.end, flag.rule) in edited
+                             else raised[index]).append(entry)
+                    stage_changes = []
+                    for count_recorded, edit in enumerate(reversed(edits)):
+                        if count_recorded % 1024 == 1023 and time.monotonic() > deadline:
+                            raise TimeoutError   # recording is linear per edit: bounded too
+                        src = alignment.record(edit.start, edit.end, len(edit.new))
+                        stage_changes.append(Change(stage.name, edit.rule, (edit.start, edit.end),
+                                                    src, text[edit.start:edit.end], edit.new, step))
                 except TimeoutError:
                     reason = f"took longer than {self.spec.line_timeout:g} s; passed through unchanged"
                     return _passed_through(original, stage.name, "timeout", reason)
@@ -270,38 +302,32 @@ class Pipeline:
                     reason = (f"INTERNAL ERROR in stage {stage.name!r} ({type(error).__name__}: "
                               f"{str(error)[:200]}); passed through unchanged; this is a bug, please report it")
                     return _passed_through(original, stage.name, "error", reason)
-                edited = {(edit.start, edit.end, edit.rule) for edit in edits}
-                for flag in output:
-                    if isinstance(flag, Flag):
-                        entry = (stage.name, flag, alignment.to_original(flag.start, flag.end))
-                        # a flag on an applied edit stays; what is left unread counts in the last pass
-                        (flags if (flag.start, flag.end, flag.rule) in edited else last_pass_flags).append(entry)
-                step = number * len(self.stages) + index
-                stage_changes = []
-                for edit in reversed(edits):
-                    src = alignment.record(edit.start, edit.end, len(edit.new))
-                    stage_changes.append(Change(stage.name, edit.rule, (edit.start, edit.end), src,
-                                                text[edit.start:edit.end], edit.new, step))
                 changes.extend(reversed(stage_changes))
                 if edits:
                     text = apply_edits(text, edits)
+                    mask = self.index.mask(text)
+                    last_change = step
                     changed = True
                 if trace is not None:
-                    name = stage.name if number == 0 else f"{stage.name} (pass {number + 1})"
-                    trace.append((name, text, [item.rule for item in output]))
+                    trace.append((_trace_name(stage, number), text, [item.rule for item in output]))
             if not changed:
                 break
-        else:
-            last_pass_flags.append(("pipeline", Flag(0, len(text), "the text still changed after "
-                                                    f"{MAX_PASSES} passes", "unsettled"),
-                                    (0, len(original))))
+        unsettled = []
+        if changed:
+            unsettled = [("pipeline", Flag(0, len(text), f"the text still changed after {MAX_PASSES} "
+                                           "passes", "unsettled"), (0, len(original)))]
         return Result(text, tuple(changes), tuple(
             Flagged(stage, flag.rule, src, original[src[0]:src[1]], flag.reason)
-            for stage, flag, src in flags + last_pass_flags))
+            for stage, flag, src in flags + [entry for entries in raised for entry in entries]
+            + unsettled))
 
     def normalize_batch(self, texts: Iterable[str]) -> list[Result]:
         """Normalize many texts (worker processes; `integrations.BatchNormalizer` for dataframes)."""
         return [self.normalize(text) for text in texts]
+
+
+def _trace_name(stage: RuleStage, number: int) -> str:
+    return stage.name if number == 0 else f"{stage.name} (pass {number + 1})"
 
 
 def _passed_through(original: str, stage: str, rule: str, reason: str) -> Result:

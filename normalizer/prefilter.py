@@ -14,17 +14,21 @@ character outside that alphabet is assumed to start a match.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any, Callable
 
 import regex
 
 RANGES = ((0x0, 0x250), (0x2000, 0x2070), (0x20A0, 0x20D0), (0x2100, 0x2300))
 ALPHABET = "".join(chr(code) for low, high in RANGES for code in range(low, high))
-OUTSIDE = "[^" + "".join(f"\\u{low:04x}-\\u{high - 1:04x}" for low, high in RANGES) + "]"
+# The characters outside the alphabet, as ranges for a character class.
+OUTSIDE = "".join(f"\\U{low:08x}-\\U{high - 1:08x}" for low, high in
+                  zip((end for _, end in RANGES), [start for start, _ in RANGES[1:]] + [0x110000]))
 
 
 def _class_end(pattern: str, start: int) -> int:
@@ -111,8 +115,9 @@ def _ranges(codes: list[int]) -> str:
 # which stage patterns have compiled, so that they can be compiled when first needed.
 # One file per `regex` release: what compiled under one release is not promised under another.
 CACHE_FILE = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm"
-              / f"first-characters-v1-regex-{regex.__version__}.json")
-_cache: dict[str, str | None] | None = None
+              / f"analysis-v2-regex-{regex.__version__}.json")
+_cache: dict[str, Any] | None = None
+_unsaved = False
 
 
 def _load_cache() -> dict[str, str | None]:
@@ -125,8 +130,18 @@ def _load_cache() -> dict[str, str | None]:
     return _cache
 
 
+def _changed() -> None:
+    """Note a new entry; the file is written once, when the process ends."""
+    global _unsaved
+    if not _unsaved:
+        _unsaved = True
+        atexit.register(_save_cache)
+
+
 def _save_cache() -> None:
     """Write the cache atomically; a cache that cannot be written is only a slower start."""
+    global _unsaved
+    _unsaved = False
     try:
         CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=CACHE_FILE.parent, delete=False,
@@ -141,15 +156,20 @@ def _key(pattern: str) -> str:
     return hashlib.sha1(pattern.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def cached(kind: str, pattern: str, compute: Callable[[str], Any]) -> Any:
+    """`compute(pattern)`, kept on disk under `kind` (its result must be JSON)."""
+    cache = _load_cache()
+    key = kind + _key(pattern)
+    if key not in cache:
+        cache[key] = compute(pattern)
+        _changed()
+    return cache[key]
+
+
 def first_characters(pattern: str) -> str | None:
     """A character-class pattern matching every character a match of `pattern` can start
     with, or None when the analysis cannot tell (then every character can)."""
-    cache = _load_cache()
-    key = _key(pattern)
-    if key not in cache:
-        cache[key] = analyse(pattern)
-        _save_cache()
-    return cache[key]
+    return cached("", pattern, analyse)
 
 
 def compiled_before(pattern: str) -> bool:
@@ -161,7 +181,7 @@ def remember_compiled(pattern: str) -> None:
     cache = _load_cache()
     if cache.get("compiled:" + _key(pattern)) is None:
         cache["compiled:" + _key(pattern)] = "ok"
-        _save_cache()
+        _changed()
 
 
 def analyse(pattern: str) -> str | None:
@@ -173,5 +193,4 @@ def analyse(pattern: str) -> str | None:
     if probe.match(""):
         return None
     codes = [ord(char) for char in ALPHABET if probe.match(char, partial=True)]
-    inside = f"[{_ranges(codes)}]|" if codes else ""
-    return f"(?:{inside}{OUTSIDE})"
+    return f"[{_ranges(codes)}{OUTSIDE}]"   # one class: the engine tests it fastest

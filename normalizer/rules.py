@@ -26,6 +26,8 @@ RULE_KEYS = {"id", "words", "pattern", "replace", "say", "args", "flag", "ignore
 FILE_KEYS = {"rules", "define", "include"}
 DEFINE_RE = regex.compile(r"(?<!\\[pPN])\{([A-Z][A-Z0-9_]*)\}")  # not \p{L}
 RESERVED_GROUP_RE = regex.compile(r"\(\?P?<_")
+# \1 or \g<1> outside a character class: a back-reference by number
+NUMBERED_REFERENCE_RE = regex.compile(r"\[(?:\\.|[^\]])*\]|(?<!\\)(?:\\\\)*(?P<reference>\\(?:g<[0-9]+>|[1-9]))")
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
 MAX_YAML_VALUES = 5_000_000
 MAX_PATTERN = 100_000       # characters: a rule this large compiles and scans slowly
@@ -245,10 +247,14 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
     if len(pattern) > MAX_PATTERN:
         raise _fail(f"rule {rule_id!r}: its pattern is {len(pattern):,} characters, more than "
                     f"{MAX_PATTERN:,}; a pattern this large compiles and matches slowly", path, line)
-    # The pattern is compiled once, with the rest of its stage (stages/base.py: Scanner),
-    # which calls check_pattern on each rule only if the stage's pattern fails.
+    # The pattern is compiled when a line first needs it (stages/base.py: RulePattern),
+    # at load if it has never compiled before.
     if RESERVED_GROUP_RE.search(pattern):
         raise _fail(f"rule {rule_id!r}: group names starting with '_' are reserved", path, line)
+    if any(found.group("reference") for found in NUMBERED_REFERENCE_RE.finditer(pattern)):
+        # a stage's rules must combine into one alternation, where numbers shift
+        raise _fail(f"rule {rule_id!r}: refers to a group by number; use named groups: "
+                    f"(?P<name>...) and (?P=name)", path, line)
     outputs = [key for key in ("replace", "say") if key in raw]
     if len(outputs) > 1:
         raise _fail(f"rule {rule_id!r} has both 'replace' and 'say'; keep one", path, line)

@@ -52,11 +52,11 @@ class AbbreviationsStage(RuleStage):
     TABLES = frozenset(TABLE_DEFINES) | {"sentence_starters"}
 
     def __init__(self, name: str, rules: list[Rule], tables: dict | None = None,
-                 style: Style = DEFAULT_STYLE):
+                 style: Style = DEFAULT_STYLE, index=None):
         tables = tables or {}
         self.forms = {table: spellings(tables.get(table, {}), capitalized)
                       for table, (_, capitalized) in TABLE_DEFINES.items()}
-        super().__init__(name, rules, tables, style)
+        super().__init__(name, rules, tables, style, index)
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:

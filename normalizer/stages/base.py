@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from typing import Callable
@@ -28,8 +29,10 @@ import regex
 from .. import verbalize
 from ..edits import Edit, Flag
 from ..errors import RuleError
-from ..prefilter import compiled_before, first_characters, remember_compiled
+from ..prefilter import cached, compiled_before, first_characters, remember_compiled
 from ..rules import Rule, check_pattern
+from ..triggers import (ANALYSIS_VERSION, ASCII_LINE, Gate, TriggerIndex, gate_cost, gates,
+                        key_characters, minimal_gate, trie_pattern)
 from ..verbalize import DEFAULT_STYLE, Style
 
 # A verbalizer: (match, group name or None, rule args, style) -> spoken text.
@@ -39,6 +42,13 @@ CALL_RE = regex.compile(r"\{\{|\}\}|\{([a-z_]+)(?::([A-Za-z_][A-Za-z0-9_]*))?\}"
 GROUP_RE = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A numbered group in a template (\1, \g<1>): rules are combined into one pattern, so numbers shift.
 NUMBERED_RE = regex.compile(r"(?<!\\)(?:\\\\)*\\(?:g<[1-9][0-9]*>|[1-9])")
+# Seconds spent compiling patterns when a line first needed them (the pipeline leaves them
+# out of that line's time budget).
+compile_clock = [0.0]
+SMALL_GATE = 40  # gates of at most this many strings are also checked string by string
+WHITESPACE_RE = re.compile(r"\s+")
+SCREEN_PREFIX = 6   # a stage's screen looks for the strings' first characters only
+SCREEN_COST = 0.4   # ... of rules whose strings are that rare (else it would pass every line)
 OPENING = "\"'“‘([«"
 SENTENCE_END = ".!?"
 
@@ -193,51 +203,28 @@ class Template:
 
 
 class Scanner:
-    """Some rules of a stage compiled into one alternation, with a first-character pre-check.
+    """Rules compiled into one alternation: leftmost match wins, then the rule listed first.
 
-    Compiling a stage's pattern is most of a run's start-up, so a pattern that has compiled
-    before (prefilter's cache) is compiled when a line first needs it; a new one is compiled,
-    and so checked, at load. `compile_seconds` is the time spent compiling on first need,
-    which the pipeline leaves out of a line's time budget.
+    What `scan` does pattern by pattern, exactly, including matches of the empty string;
+    a stage uses it for a line where a rule matches the empty string, tests as a reference.
     """
 
-    __slots__ = ("stage", "rules", "source", "_regex", "precheck", "groups", "compile_seconds")
+    __slots__ = ("regex", "groups")
 
     def __init__(self, stage: str, rules: list[tuple[int, Rule]]):
-        self.stage, self.rules = stage, rules
-        alternatives = "|".join(f"(?P<_r{index}>{rule.pattern})" for index, rule in rules)
-        start = first_characters(alternatives)
-        self.source = alternatives if start is None else f"(?={start})(?:{alternatives})"
-        self.precheck = None if start is None else regex.compile(start)
-        self._regex: regex.Pattern | None = None
-        self.compile_seconds = 0.0
-        if not compiled_before(self.source):
-            self._compile()
-
-    @property
-    def regex(self) -> regex.Pattern:
-        if self._regex is None:
-            started = time.perf_counter()
-            self._compile()
-            self.compile_seconds += time.perf_counter() - started
-        return self._regex
-
-    def _compile(self) -> None:
+        started = time.perf_counter()
+        source = "|".join(f"(?P<_r{index}>{rule.pattern})" for index, rule in rules)
         try:
-            compiled = regex.compile(self.source)
+            self.regex = regex.compile(source)
         except regex.error as error:
-            for _, rule in self.rules:   # name the rule at fault, with its file and line
+            for _, rule in rules:   # name the rule at fault, with its file and line
                 check_pattern(rule)
-            raise RuleError(f"stage {self.stage!r}: rules do not combine into one pattern ({error}); "
+            raise RuleError(f"stage {stage!r}: rules do not combine into one pattern ({error}); "
                             f"use named groups, not numbered back-references",
-                            path=self.rules[0][1].path) from None
-        if self.precheck is None and compiled.search(""):
-            for _, rule in self.rules:   # a rule that matches the empty string edits everywhere
-                check_pattern(rule)
+                            path=rules[0][1].path) from None
         # (group number of the rule's wrapper group, rule index), in rule order
-        self.groups = [(compiled.groupindex[f"_r{index}"], index) for index, _ in self.rules]
-        self._regex = compiled
-        remember_compiled(self.source)
+        self.groups = [(self.regex.groupindex[f"_r{index}"], index) for index, _ in rules]
+        compile_clock[0] += time.perf_counter() - started
 
     def rule_index(self, match: regex.Match) -> int:
         spans = match.regs
@@ -247,21 +234,152 @@ class Scanner:
         raise AssertionError("a match that belongs to no rule")
 
 
+class RulePattern:
+    """One rule's pattern: compiled when a line first needs it, and gated by trigger literals.
+
+    Compiling is most of a run's start-up, so a pattern that has compiled before (prefilter's
+    cache) is compiled on first need (timed by `compile_clock`); a new one is compiled, and so
+    checked, at load. A pattern that can start with few characters gets a leading lookahead
+    of them, which lets the engine skip the positions where it cannot start.
+    """
+
+    __slots__ = ("rule", "source", "_regex", "gating")
+
+    def __init__(self, rule: Rule, index: TriggerIndex):
+        self.rule = rule
+        start = first_characters(rule.pattern)
+        # The lookahead pays where it lets the engine skip most positions of a line.
+        useful = start is not None and not regex.match(start, "e") and not regex.match(start, " ")
+        self.source = f"(?={start})(?:{rule.pattern})" if useful else rule.pattern
+        # (trigger bits, strings to check) for any line, and for a line of ASCII
+        self.gating = [self._gating(kind, index) for kind in ("gates:", "ascii-gates:")]
+        self._regex: regex.Pattern | None = None
+        if not compiled_before(self.source):
+            self._compile()
+
+    def _gating(self, kind: str, index: TriggerIndex) -> tuple[int, list, list[Gate]]:
+        """(trigger bits, small gates as (strings, casefolded strings), all gates) of the rule
+        and its `when` hint (every match holds the hint too)."""
+        found: list[Gate] = []
+        for pattern in filter(None, (self.rule.pattern, self.rule.when)):
+            analyse = _gates_json if kind == "gates:" else _ascii_gates_json
+            found += [frozenset((text, folded) for text, folded in gate)
+                      for gate in cached(ANALYSIS_VERSION + kind, pattern, analyse)]
+        bits = 0
+        for gate in found:
+            bits |= index.bit(key_characters(gate))
+        # A small gate of longer strings is also checked string by string ("Mr." is keyed
+        # on "m", which most lines hold): the two smallest, their strings cut to their longest
+        # piece without a space ("Dr\t", "Dr\n", "Dr " are all checked as "Dr"; what holds a
+        # string holds every piece of it).
+        checks = []
+        for gate in found:
+            cut = frozenset((longest_piece(text), folded) for text, folded in gate)
+            if len(cut) <= SMALL_GATE and any(len(text) > 1 for text, _ in cut):
+                checks.append(minimal_gate(cut))
+        literals = [(_searcher({text for text, folded in gate if not folded}),
+                     _searcher({text for text, folded in gate if folded}))
+                    for gate in sorted(checks, key=len)[:2]]
+        return bits, literals, found
+
+    @property
+    def regex(self) -> regex.Pattern:
+        if self._regex is None:
+            started = time.perf_counter()
+            self._compile()
+            compile_clock[0] += time.perf_counter() - started
+        return self._regex
+
+    def _compile(self) -> None:
+        try:
+            compiled = regex.compile(self.source)
+        except regex.error:
+            compiled = None
+        if compiled is None or compiled.search(""):
+            check_pattern(self.rule)   # names the rule, its file and line
+            raise RuleError(f"rule {self.rule.id!r}: bad pattern", path=self.rule.path,
+                            line=self.rule.line)
+        self._regex = compiled
+        remember_compiled(self.source)
+
+
+def _never(text: str) -> bool:
+    return False
+
+
+def _searcher(strings: set[str]) -> Callable[[str], object]:
+    """A test for whether a text holds one of the strings (one search of their trie)."""
+    if not strings:
+        return _never
+    return re.compile(trie_pattern(strings)).search
+
+
+def longest_piece(text: str) -> str:
+    """The longest part of `text` without whitespace (`text` itself if it is all whitespace)."""
+    return max(WHITESPACE_RE.split(text), key=len) or text
+
+
+def _gates_json(pattern: str, ascii: bool = False) -> list:
+    return [sorted([text, folded] for text, folded in gate) for gate in gates(pattern, ascii=ascii)]
+
+
+def _ascii_gates_json(pattern: str) -> list:
+    return _gates_json(pattern, ascii=True)
+
+
+def scan(patterns: list[tuple[int, regex.Pattern]], text: str,
+         deadline: float | None) -> "list[tuple[int, regex.Match]] | None":
+    """The matches of one alternation of the patterns, in the order they were given, found
+    pattern by pattern: the leftmost match wins, at the same position the pattern given
+    first; the scan goes on after it. None when a pattern matches the empty string here,
+    whose handling only the combined alternation gets exactly right.
+    """
+    def search(pattern: regex.Pattern, position: int) -> "regex.Match | None":
+        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+        return pattern.search(text, position, timeout=timeout)
+
+    if len(patterns) == 1:
+        index, pattern = patterns[0]
+        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+        found = [(index, match) for match in pattern.finditer(text, timeout=timeout)]
+        return None if any(match.start() == match.end() for _, match in found) else found
+    upcoming = [search(pattern, 0) for _, pattern in patterns]
+    found, position = [], 0
+    while True:
+        best = chosen = None
+        for slot, match in enumerate(upcoming):
+            if match is not None and match.start() < position:
+                match = upcoming[slot] = search(patterns[slot][1], position)
+            if match is not None and (best is None or match.start() < best.start()):
+                best, chosen = match, slot
+        if best is None:
+            return found
+        if best.start() == best.end():
+            return None
+        found.append((patterns[chosen][0], best))
+        position = best.end()
+
+
 class RuleStage:
     """A stage built from rules; subclasses add verbalizers and read tables.
 
     Subclasses set TABLES (top-level rule-file keys they read) and may override
     `table_defines` (named patterns built from tables, e.g. {UNIT}) and `sayers`.
+
+    A line is matched only against the rules it can trigger (triggers.py): the rules whose
+    gates its characters and strings hold and whose `when` hint occurs in it. Together they
+    behave as the alternation of all the stage's rules would.
     """
 
     TABLES: frozenset[str] = frozenset()
 
     def __init__(self, name: str, rules: list[Rule], tables: dict | None = None,
-                 style: Style = DEFAULT_STYLE):
+                 style: Style = DEFAULT_STYLE, index: TriggerIndex | None = None):
         self.name = name
         self.style = style
         self.tables = tables or {}
         self.rules = list(rules)
+        self.index = index if index is not None else TriggerIndex()
         sayers = self.sayers()
         self.outputs: list[tuple[Rule, Template | None]] = []
         for rule in self.rules:
@@ -280,13 +398,50 @@ class RuleStage:
             else:
                 template = None
             self.outputs.append((rule, template))
-        # Rules with a `when` hint are left out of the everyday scanner; a line where any
-        # hint occurs gets the scanner of all rules. Both are compiled now, at load.
-        hints = sorted({rule.when for rule in self.rules if rule.when})
-        self.hint = regex.compile("|".join(f"(?:{hint})" for hint in hints)) if hints else None
-        unhinted = [(i, rule) for i, rule in enumerate(self.rules) if not rule.when]
-        self.everyday = Scanner(self.name, unhinted) if unhinted else None
-        self.full = Scanner(self.name, list(enumerate(self.rules))) if hints else self.everyday
+        self.patterns = [RulePattern(rule, self.index) for rule in self.rules]
+        hints: dict[str, regex.Pattern] = {}
+        for rule in self.rules:
+            if rule.when and rule.when not in hints:
+                try:
+                    hints[rule.when] = regex.compile(rule.when)
+                except regex.error as error:
+                    raise RuleError(f"rule {rule.id!r}: bad 'when' pattern: {error}",
+                                    path=rule.path, line=rule.line) from None
+        self.hints = [hints.get(rule.when) if rule.when else None for rule in self.rules]
+        # per kind of line (any, ASCII): rules always tried, rules grouped by trigger bits
+        self.triggers = []
+        for ascii in (0, 1):
+            by_bits: dict[int, list[int]] = {}
+            for number, pattern in enumerate(self.patterns):
+                by_bits.setdefault(pattern.gating[ascii][0], []).append(number)
+            always = tuple(by_bits.pop(0, ()))
+            bits = 0
+            for group in by_bits:
+                bits |= group
+            self.triggers.append((always, list(by_bits.items()), bits))
+        self.screens = [self._screen(ascii) for ascii in (0, 1)]
+        self._active: dict[int, tuple[int, ...]] = {}
+        self._combined: dict[tuple[int, ...], Scanner] = {}
+
+    def _screen(self, ascii: int) -> "tuple[re.Pattern | None, re.Pattern | None, frozenset[int]] | None":
+        """One search that rules out, on most lines, every rule with a gate of rare strings:
+        the start of the longest piece of each string of each such rule's rarest gate, as one
+        trie for the line and one for its casefold. (What holds a string holds every piece.)"""
+        raw: set[str] = set()
+        folded: set[str] = set()
+        screened = set()
+        for number, pattern in enumerate(self.patterns):
+            prefixes = [frozenset((longest_piece(text)[:SCREEN_PREFIX], is_folded)
+                                  for text, is_folded in gate)
+                        for gate in pattern.gating[ascii][2]]
+            if prefixes and min(map(gate_cost, prefixes)) <= SCREEN_COST:
+                for text, is_folded in min(prefixes, key=gate_cost):
+                    (folded if is_folded else raw).add(text)
+                screened.add(number)
+        if not screened:
+            return None
+        return (re.compile(trie_pattern(raw)) if raw else None,
+                re.compile(trie_pattern(folded)) if folded else None, frozenset(screened))
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:
@@ -296,25 +451,76 @@ class RuleStage:
     def sayers(self) -> dict[str, Sayer]:
         return dict(GENERIC_SAYERS)
 
-    def compile_seconds(self) -> float:
-        """Time this stage has spent compiling its patterns on first need."""
-        return sum(scanner.compile_seconds for scanner in {self.everyday, self.full} if scanner)
+    def active(self, mask: int) -> tuple[tuple, ...]:
+        """What to check of each rule a line with this trigger mask may match, in rule order:
+        (rule number, its gates of strings, its `when` hint, whether the screen covers it)."""
+        ascii = mask & ASCII_LINE
+        always, gated, bits = self.triggers[ascii]
+        key = (mask & bits) | ascii
+        found = self._active.get(key)
+        if found is None:
+            screened = self.screens[ascii][2] if self.screens[ascii] else frozenset()
+            found = tuple((number, self.patterns[number].gating[ascii][1], self.hints[number],
+                           number in screened)
+                          for number in sorted(always + tuple(
+                              number for group, numbers in gated if key & group == group
+                              for number in numbers)))
+            if len(self._active) > 4096:
+                self._active.clear()
+            self._active[key] = found
+        return found
 
-    def scanner(self, text: str, timeout: float | None) -> "Scanner | None":
-        """The scanner for this line: all rules if a `when` hint occurs in it."""
-        if self.hint is None or not self.hint.search(text, timeout=timeout):
-            return self.everyday
-        return self.full
-
-    def __call__(self, text: str, timeout: float | None = None) -> list[Edit | Flag]:
-        scanner = self.scanner(text, timeout)   # `when` hints are user patterns: bounded too
-        # The pre-check is a character class: it cannot backtrack, so it needs no timeout.
-        if scanner is None or (scanner.precheck is not None and not scanner.precheck.search(text)):
+    def candidates(self, text: str, mask: int | None, deadline: float | None) -> list[int]:
+        """The rules to try on this line: gates open, strings present, `when` hint found."""
+        mask = self.index.mask(text) if mask is None else mask
+        active = self.active(mask)
+        if not active:
             return []
+        folded = text.casefold()
+        screen = self.screens[mask & ASCII_LINE]
+        unscreened = screen is not None and not (
+            (screen[0] is not None and screen[0].search(text)) or
+            (screen[1] is not None and screen[1].search(folded)))   # no screened rule can match
+        hinted: dict[int, bool] = {}
+        chosen = []
+        for number, gates, hint, screened in active:
+            if screened and unscreened:
+                continue
+            if gates and not all(raw(text) or casefolded(folded) for raw, casefolded in gates):
+                continue
+            if hint is not None:
+                if id(hint) not in hinted:   # `when` hints are user patterns: bounded too
+                    timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+                    hinted[id(hint)] = hint.search(text, timeout=timeout) is not None
+                if not hinted[id(hint)]:
+                    continue
+            chosen.append(number)
+        return chosen
+
+    def matches(self, text: str, mask: int | None = None,
+                timeout: float | None = None) -> list[tuple[int, regex.Match]]:
+        """(rule number, match) for the line, as one alternation of all rules would find them."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        chosen = self.candidates(text, mask, deadline)
+        if not chosen:
+            return []
+        found = scan([(number, self.patterns[number].regex) for number in chosen], text, deadline)
+        if found is None:   # an empty match: the combined alternation knows how to go on
+            scanner = self._combined.get(tuple(chosen))
+            if scanner is None:
+                scanner = self._combined[tuple(chosen)] = Scanner(
+                    self.name, [(number, self.rules[number]) for number in chosen])
+            timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
+            found = [(scanner.rule_index(match), match)
+                     for match in scanner.regex.finditer(text, timeout=timeout)]
+        return found
+
+    def __call__(self, text: str, timeout: float | None = None,
+                 mask: int | None = None) -> list[Edit | Flag]:
         results: list[Edit | Flag] = []
         consumed = 0
-        for match in scanner.regex.finditer(text, timeout=timeout):
-            rule, template = self.outputs[scanner.rule_index(match)]
+        for number, match in self.matches(text, mask, timeout):
+            rule, template = self.outputs[number]
             start, end = match.span()
             if end < len(text) and unicodedata.category(text[end])[0] == "M":
                 continue   # the match would split a letter from its accent: leave it be

@@ -53,13 +53,13 @@ class DatesStage(RuleStage):
     TABLES = frozenset({"months", "weekdays", "meridiems", "zones", "continuing_words"})
 
     def __init__(self, name: str, rules: list[Rule], tables: dict | None = None,
-                 style: Style = DEFAULT_STYLE):
+                 style: Style = DEFAULT_STYLE, index=None):
         tables = tables or {}
         self.months = name_lookup(tables.get("months", []))
         self.weekdays = name_lookup(tables.get("weekdays", []))
         self.meridiems = tables.get("meridiems", {})
         self.zones = tables.get("zones", {})
-        super().__init__(name, rules, tables, style)
+        super().__init__(name, rules, tables, style, index)
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:

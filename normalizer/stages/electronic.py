@@ -39,12 +39,12 @@ class ElectronicStage(RuleStage):
     TABLES = frozenset({"tlds", "extensions", "spelled", "spoken", "symbols"})
 
     def __init__(self, name: str, rules: list[Rule], tables: dict | None = None,
-                 style: Style = DEFAULT_STYLE):
+                 style: Style = DEFAULT_STYLE, index=None):
         tables = tables or {}
         self.spelled = frozenset(tables.get("spelled", []))
         self.spoken = dict(tables.get("spoken", {}))
         self.symbols = dict(tables.get("symbols", {}))
-        super().__init__(name, rules, tables, style)
+        super().__init__(name, rules, tables, style, index)
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:

@@ -54,7 +54,7 @@ class LettersStage(RuleStage):
                         "initial_vowels", "roman_cues", "not_names", "numbered_books"})
 
     def __init__(self, name: str, rules: list[Rule], tables: dict | None = None,
-                 style: Style = DEFAULT_STYLE):
+                 style: Style = DEFAULT_STYLE, index=None):
         tables = tables or {}
         self.spoken = {**{word: word for word in tables.get("as_words", [])},
                        **tables.get("spoken", {})}
@@ -63,7 +63,7 @@ class LettersStage(RuleStage):
         self.onsets = frozenset(tables.get("onsets", []))
         self.codas = frozenset(tables.get("codas", []))
         self.initial_vowels = frozenset(tables.get("initial_vowels", []))
-        super().__init__(name, rules, tables, style)
+        super().__init__(name, rules, tables, style, index)
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:

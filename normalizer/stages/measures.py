@@ -37,14 +37,14 @@ class MeasuresStage(RuleStage):
                         "determiners", "not_nouns", "meter_cues"})
 
     def __init__(self, name: str, rules: list, tables: dict | None = None,
-                 style: Style = verbalize.DEFAULT_STYLE):
+                 style: Style = verbalize.DEFAULT_STYLE, index=None):
         tables = tables or {}
         defines = self.table_defines(tables)
         # Splits a matched unit ("sq ft", "kg/m³", "GB/day") into the parts the table reads.
         self.unit_parts = regex.compile(
             r"(?:(?P<prefix>{PREFIX})\s?)?(?P<base>{ANY})(?P<power>{POWER})?"
             r"(?:/(?:(?P<base2>{ANY})(?P<power2>{POWER})?|(?P<per>{PER_WORD})))?".format(**defines))
-        super().__init__(name, rules, tables, style)
+        super().__init__(name, rules, tables, style, index)
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:

@@ -1,0 +1,389 @@
+r"""Trigger literals: strings a line must contain for a rule to have any chance of matching.
+
+Most lines give most rules nothing to do: a plain sentence has no digit for the numbers
+rules, no "Henry" for the regnal numerals, no "%" for the percent rule. Trying every rule
+at every candidate position is what costs; so each rule's pattern is analysed once, the way
+RE2's FilteredRE2 and code-search trigram indexes do it, for *gates*: sets of literal
+strings such that every match of the rule contains (or is preceded or followed by, for
+lookarounds) at least one string of each gate. A line holding no string of some gate
+cannot match the rule, which then is not tried at all.
+
+The analysis is sound or silent: anything it does not understand (a backreference, an
+unbounded repeat, syntax only `regex` knows) contributes no literal, and a rule it cannot
+analyse gets no gate and is always tried. Strings inside a case-insensitive part are
+casefolded and looked for in the casefolded line. Most lines are ASCII, where `\p{L}` is
+[A-Za-z] and "–" cannot occur: a second analysis gives the gates that hold for them.
+
+>>> [sorted(gate) for gate in gates(r"(?<![\p{L}])[0-9]+ ?%")]
+[[('%', False)], [('0', False), ('1', False), ('2', False), ('3', False), ('4', False), ('5', False), ('6', False), ('7', False), ('8', False), ('9', False)]]
+>>> gates(r"\b(?i:mr)\.(?=\s)")
+[frozenset({('mr.', True)})]
+>>> len(gates(r"\p{Sc}[0-9]")[0]), sorted(gates(r"\p{Sc}[0-9]", ascii=True)[0])[:2]
+(10, [('$0', False), ('$1', False)])
+>>> gates(r"[–—]", ascii=True)   # no line of ASCII holds one: an empty gate, never open
+[frozenset()]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+try:   # the standard library's own regular-expression parser (private, stable in practice)
+    import re._parser as sre_parse
+    import re._constants as sre
+except ImportError:   # Python 3.10
+    import sre_parse  # type: ignore[no-redef]
+    import sre_constants as sre  # type: ignore[no-redef]
+
+import regex
+
+# Results of the analysis are kept on disk (prefilter.cached); they are keyed by this file's
+# own text, so that a change to the analysis is never answered from an older one.
+ANALYSIS_VERSION = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+
+# A literal: (text, folded). A folded literal is looked for in the casefolded line.
+Literal = tuple[str, bool]
+Gate = frozenset[Literal]
+
+PLACEHOLDERS = 0xE000   # private-use code points stand for classes the standard parser lacks
+MAX_STRINGS = 400       # largest set of exact strings carried through a concatenation
+MAX_CLASS = 64          # largest character class expanded into single characters
+ASCII = [chr(code) for code in range(128)]
+PROPERTY_RE = regex.compile(r"(?<!\\)((?:\\\\)*)(\\[pP](?:\{[^}]*\}|[A-Za-z]))")
+FUZZY_RE = regex.compile(r"\{[^{}]*[deis]\s*(?:[<=}]|$)")   # x{e<=1}: `regex`'s fuzzy matching
+POSIX_CLASS_RE = regex.compile(r"\[:\^?[A-Za-z]+:\]")
+NAMED_GROUP_RE = regex.compile(r"(?<!\\)((?:\\\\)*)\(\?P?<(?![=!])[^>]*>")
+COMMON_PUNCTUATION = set(" .,;:'\"-()!?\n\t")
+GLUED_PUNCTUATION_RE = regex.compile(r"[A-Za-z0-9][.'-][A-Za-z0-9]|(?<![a-z])\.[A-Za-z0-9]")
+CATEGORY_ESCAPES = {"DIGIT": r"\d", "WORD": r"\w", "SPACE": r"\s"}
+
+
+class _Info:
+    """What a sub-pattern can match: `exact`, every string it matches (None when too many or
+    unknown), and `gates` found inside it (each a set one of whose strings any match holds)."""
+
+    __slots__ = ("exact", "gates")
+
+    def __init__(self, exact: frozenset[Literal] | None, gates: list[Gate] | None = None):
+        self.exact, self.gates = exact, gates or []
+
+
+EMPTY = frozenset({("", False)})
+
+
+def minimal_gate(gate: Gate) -> Gate:
+    """The gate without strings that hold a shorter string of it (" %" goes when "%" is in)."""
+    def implied(literal: Literal) -> bool:
+        text, folded = literal
+        return any(other != literal and (other[0] in text if not other[1] or folded
+                                         else other[0] in text.casefold())
+                   for other in gate)
+    return frozenset(literal for literal in gate if not implied(literal))
+
+
+def _usable(strings: frozenset[Literal] | None) -> bool:
+    return strings is not None and all(text for text, _ in strings)
+
+
+def _join(left: frozenset[Literal], right: frozenset[Literal]) -> frozenset[Literal] | None:
+    if len(left) * len(right) > MAX_STRINGS:
+        return None
+    return frozenset((a + b, fa) if fa == fb else ((a + b).casefold(), True)
+                     for a, fa in left for b, fb in right)
+
+
+def _best(info: _Info) -> Gate | None:
+    """The most selective gate a sub-pattern offers (its exact strings count as one)."""
+    candidates = list(info.gates) + ([info.exact] if _usable(info.exact) else [])
+    return min(candidates, key=gate_cost, default=None)
+
+
+class _Analysis:
+    """One walk over a parsed pattern. With `ascii`, only what can occur in a line of ASCII
+    counts; `classes` maps each placeholder code point to the ASCII characters its class
+    holds (None: unknown, when not `ascii`)."""
+
+    def __init__(self, ascii: bool, classes: dict[int, frozenset[str] | None]):
+        self.ascii, self.classes = ascii, classes
+
+    def strings(self, chars, fold: bool) -> frozenset[Literal]:
+        """Single characters as literals; in ASCII mode, those a line of ASCII can hold."""
+        out = set()
+        for char in chars:
+            literal = (char.casefold(), True) if fold else (char, False)
+            if not self.ascii or literal[0].isascii():
+                out.add(literal)
+        return frozenset(out)
+
+    def chars(self, items) -> set[str] | None:
+        """The characters of a class's items; None when unknown or too many."""
+        chars: set[str] = set()
+        negate = False
+        for op, value in items:
+            if op is sre.NEGATE:
+                negate = True
+            elif op is sre.LITERAL and value in self.classes:
+                if self.classes[value] is None:
+                    return None
+                chars.update(self.classes[value])
+            elif op is sre.LITERAL:
+                chars.add(chr(value))
+            elif op is sre.RANGE and (self.ascii or value[1] - value[0] < MAX_CLASS):
+                low, high = value
+                chars.update(map(chr, range(low, min(high, 127) + 1) if self.ascii
+                                 else range(low, high + 1)))
+            elif op is sre.CATEGORY and self.ascii:
+                name = str(op and value).split("_")[-1]
+                escape = CATEGORY_ESCAPES.get(name)
+                if escape is None:
+                    return None
+                matched = {char for char in ASCII if regex.match(escape, char)}
+                chars.update(matched if "NOT" not in str(value) else set(ASCII) - matched)
+            else:
+                return None
+        if negate:
+            if not self.ascii:
+                return None
+            chars = set(ASCII) - chars
+        return chars if len(chars) <= (128 if self.ascii else MAX_CLASS) else None
+
+    def node(self, item, fold: bool) -> _Info:
+        op, value = item
+        if op is sre.LITERAL:
+            chars = self.chars([item])
+            return _Info(None if chars is None else self.strings(chars, fold))
+        if op is sre.IN:
+            chars = self.chars(value)
+            if chars is not None and fold:   # a case-insensitive class: both cases count
+                chars = {char.casefold() for char in chars}
+            return _Info(None if chars is None else self.strings(chars, fold))
+        if op is sre.AT:
+            return _Info(EMPTY)
+        if op is sre.SUBPATTERN:
+            _group, add, remove, body = value
+            inner = (fold or bool(add & sre.SRE_FLAG_IGNORECASE)) and not (remove & sre.SRE_FLAG_IGNORECASE)
+            return self.sequence(body, inner)
+        if op is sre.ATOMIC_GROUP:
+            return self.sequence(value, fold)
+        if op is sre.BRANCH:
+            options = [self.sequence(option, fold) for option in value[1]]
+            if all(option.exact is not None for option in options):
+                union = frozenset().union(*(option.exact for option in options))
+                if len(union) <= MAX_STRINGS:
+                    return _Info(union)
+            bests = [_best(option) for option in options]
+            if all(best is not None for best in bests):
+                return _Info(None, [frozenset().union(*bests)])
+            return _Info(None)
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            low, high, body = value
+            info = self.sequence(body, fold)
+            if high == 0:
+                return _Info(EMPTY)
+            if info.exact is not None and high <= 4:
+                strings, power = (EMPTY if low == 0 else None), EMPTY
+                for count in range(1, high + 1):
+                    power = _join(power, info.exact)
+                    if power is None:
+                        break
+                    if count >= low:
+                        strings = power if strings is None else strings | power
+                        if len(strings) > MAX_STRINGS:
+                            break
+                else:
+                    return _Info(strings)
+            if low == 0:
+                return _Info(None)
+            best = _best(info)
+            return _Info(None, [best] if best is not None else [])
+        if op is sre.ASSERT:   # a lookaround that must hold: what it needs, the line holds
+            best = _best(self.sequence(value[1], fold))
+            return _Info(EMPTY, [best] if best is not None else [])
+        if op is sre.ASSERT_NOT:
+            return _Info(EMPTY)
+        return _Info(None)   # ANY, NOT_LITERAL, GROUPREF, GROUPREF_EXISTS: unknown
+
+    def sequence(self, items, fold: bool) -> _Info:
+        gates: list[Gate] = []
+        run: frozenset[Literal] | None = EMPTY   # exact strings of the current unbroken run
+        broken = False
+        for item in items:
+            info = self.node(item, fold)
+            gates.extend(info.gates)
+            joined = _join(run, info.exact) if run is not None and info.exact is not None else None
+            if joined is None:
+                if _usable(run):
+                    gates.append(run)
+                broken = True
+                run = info.exact if info.exact is not None and len(info.exact) <= MAX_STRINGS else EMPTY
+            else:
+                run = joined
+        if not broken:
+            return _Info(run, gates)
+        if _usable(run):
+            gates.append(run)
+        return _Info(None, gates)
+
+
+def _literal_cost(literal: Literal) -> float:
+    """A rough chance that a line of English holds this string (for choosing gates only)."""
+    text, folded = literal
+    core = _core(text)
+    if not core:   # " " and "." are common; "  ", ".." and a tab are not
+        return 0.8 if len(text) == 1 and text not in "\t\n" else 0.05
+    if not core.isascii() or not core.isalnum():
+        return 0.02    # a symbol or a letter from elsewhere
+    if not core.isalpha():
+        return 0.03 if len(core) == 1 else 0.01   # digits
+    if GLUED_PUNCTUATION_RE.search(text):
+        return 0.02    # "e.g", "A.k.a", ".A"
+    chance = {1: 0.9, 2: 0.5, 3: 0.25, 4: 0.1, 5: 0.02, 6: 0.005}.get(len(core), 0.002)
+    if not folded and core.isupper():
+        return 0.2 if len(core) == 1 else 0.002
+    if not folded and core[0].isupper():
+        return chance / 3
+    return chance
+
+
+def _core(text: str) -> str:
+    """The string without spaces and common punctuation: what tells its variants apart."""
+    return "".join(char for char in text if char not in COMMON_PUNCTUATION)
+
+
+def gate_cost(gate: Gate) -> float:
+    """The chance that a line holds some string of the gate, if the strings were independent;
+    variants that differ in spacing or punctuation only count once."""
+    variants: dict[tuple[str, bool], float] = {}
+    for literal in gate:
+        key = (_core(literal[0]).casefold() if literal[1] else _core(literal[0]), literal[1])
+        variants[key] = max(variants.get(key, 0.0), _literal_cost(literal))
+    miss = 1.0
+    for chance in variants.values():
+        miss *= 1.0 - chance
+    return 1.0 - miss
+
+
+def _standard_syntax(pattern: str) -> tuple[str, list[str]] | None:
+    r"""The pattern in the standard library's syntax, for analysis only, and the `regex`
+    property classes (`\p{L}`) replaced by placeholder characters; None if unsure."""
+    if (any("\ue000" <= char <= "\uf8ff" for char in pattern) or "[[" in pattern
+            or POSIX_CLASS_RE.search(pattern) or FUZZY_RE.search(pattern)):
+        return None   # private-use characters, nested sets, POSIX classes, fuzzy matching
+    properties: list[str] = []
+
+    def placeholder(match: regex.Match) -> str:
+        if match.group(2) not in properties:
+            properties.append(match.group(2))
+        return match.group(1) + f"\\u{PLACEHOLDERS + properties.index(match.group(2)):04x}"
+
+    source = PROPERTY_RE.sub(placeholder, pattern)
+    return NAMED_GROUP_RE.sub(lambda m: m.group(1) + "(?:", source), properties
+
+
+def _ascii_members(escape: str) -> frozenset[str] | None:
+    try:
+        compiled = regex.compile(escape)
+    except regex.error:
+        return None
+    return frozenset(char for char in ASCII if compiled.match(char))
+
+
+def gates(pattern: str, keep: int = 2, useful: float = 0.999, ascii: bool = False) -> list[Gate]:
+    """Up to `keep` gates of `pattern`, most selective first; [] when there are none worth
+    checking (every line would likely pass them anyway). With `ascii`, the gates that hold
+    for lines of ASCII characters only."""
+    translated = _standard_syntax(pattern)
+    if translated is None:
+        return []
+    source, properties = translated
+    try:
+        parsed = sre_parse.parse(source)
+    except Exception:   # syntax only `regex` knows (fuzzy matching, \m, branch reset, ...)
+        return []
+    classes = {PLACEHOLDERS + number: _ascii_members(escape) if ascii else None
+               for number, escape in enumerate(properties)}
+    fold = bool(parsed.state.flags & sre.SRE_FLAG_IGNORECASE)
+    info = _Analysis(ascii, classes).sequence(list(parsed), fold)
+    found = list(info.gates) + ([info.exact] if _usable(info.exact) else [])
+    unique = sorted({minimal_gate(gate) for gate in found}, key=lambda gate: (gate_cost(gate), sorted(gate)))
+    return [gate for gate in unique if gate_cost(gate) < useful][:keep]
+
+
+# English letters from the most to the least frequent: a gate is keyed on the rarest
+# character of each of its strings.
+LETTER_ORDER = "etaoinshrdlcumwfgypbvkjxqz"
+
+
+def _rarity(char: str) -> int:
+    """Lower is rarer in English text: symbols and digits, then letters by frequency."""
+    if char in COMMON_PUNCTUATION:
+        return 40
+    if char in LETTER_ORDER:
+        return 30 - LETTER_ORDER.index(char)
+    return 1 if char.isdigit() else 0
+
+
+def key_characters(gate: Gate) -> frozenset[str]:
+    """Casefolded characters, one of which the casefolded line holds if the gate is open."""
+    return frozenset(min(text.casefold(), key=_rarity) for text, _ in gate)
+
+
+ASCII_LINE = 1   # the mask's first bit: the line is all ASCII (its gates are the ASCII ones)
+
+
+class TriggerIndex:
+    """Tells, from the characters a line holds, which gates may be open.
+
+    Every distinct set of key characters gets one bit; a line's mask has the bits of the
+    sets it holds a character of. A rule whose gates' bits are not all in the mask cannot
+    match the line. One index serves all the stages of a pipeline, so a line's mask is
+    computed once for all of them (and again only when a stage changes the line).
+    """
+
+    def __init__(self) -> None:
+        self.bits: dict[frozenset[str], int] = {frozenset(["(a line of ASCII)"]): ASCII_LINE}
+        self.char_bits: dict[str, int] = {}
+        self.keys: frozenset[str] = frozenset()
+
+    def bit(self, keys: frozenset[str]) -> int:
+        if keys not in self.bits:
+            self.bits[keys] = bit = 1 << len(self.bits)
+            for char in keys:
+                self.char_bits[char] = self.char_bits.get(char, 0) | bit
+            self.keys = frozenset(self.char_bits)
+        return self.bits[keys]
+
+    def mask(self, text: str) -> int:
+        char_bits, mask = self.char_bits, ASCII_LINE if text.isascii() else 0
+        for char in self.keys.intersection(text.casefold()):
+            mask |= char_bits[char]
+        return mask
+
+
+def trie_pattern(strings: set[str]) -> str:
+    """A pattern (standard `re` syntax) matching any of the strings, shaped as a trie so the
+    engine takes one branch per character; a string that extends another is dropped, as
+    finding the shorter one is enough.
+
+    >>> trie_pattern({"lama", "llama", "lam", "cuda"})
+    '(?:cuda|l(?:am|lama))'
+    """
+    root: dict = {}
+    for text in sorted(strings, key=len):
+        node = root
+        for char in text:
+            if "" in node:
+                break
+            node = node.setdefault(char, {})
+        else:
+            node.clear()
+            node[""] = {}
+
+    def pattern(node: dict) -> str:
+        if "" in node:
+            return ""
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return pattern(root)

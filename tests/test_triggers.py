@@ -1,0 +1,115 @@
+"""Trigger gates (normalizer/triggers.py) only skip work: with them, every stage finds exactly
+what the alternation of all its rules finds (each rule where its `when` hint occurs)."""
+
+import json
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import normalizer
+from normalizer.checks import cases
+from normalizer.stages.base import Scanner
+from normalizer.triggers import TriggerIndex, gates, key_characters, trie_pattern
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+def reference(stage, text):
+    """(rule number, span) as the plain alternation finds them: no gates, no screens."""
+    rules = [(number, rule) for number, rule in enumerate(stage.rules)
+             if not rule.when or regex.search(rule.when, text)]
+    if not rules:
+        return []
+    scanner = Scanner(stage.name, rules)
+    return [(scanner.rule_index(match), match.span()) for match in scanner.regex.finditer(text)]
+
+
+def gated(stage, text):
+    return [(number, match.span()) for number, match in stage.matches(text)]
+
+
+def corpus():
+    """Every rule example and keep case, every end-to-end case, the sample transcript, and
+    the dev sets when they are there: inputs, and what the pipeline makes of them."""
+    pipe = normalizer.load()
+    texts = {case.text for stage in pipe.stages for case in cases(stage)}
+    for path in sorted((ROOT / "tests" / "cases").glob("*.tsv")):
+        texts |= {line.split("\t")[0] for line in path.read_text(encoding="utf-8").splitlines()
+                  if line and not line.startswith("#")}
+    texts |= {line.split("|")[1] for line in
+              (ROOT / "examples" / "llm_intro.txt").read_text(encoding="utf-8").splitlines()}
+    for name in ("ljspeech_dev.jsonl", "libritts_dev.jsonl", "googletn_dev.jsonl"):
+        if (EVAL / name).exists():
+            texts |= {json.loads(line)["input"] for line in
+                      (EVAL / name).read_text(encoding="utf-8").splitlines()}
+    return sorted(texts | {pipe.normalize(text).text for text in texts})
+
+
+@pytest.fixture(scope="module")
+def texts():
+    return corpus()
+
+
+def test_every_stage_finds_what_the_alternation_finds(pipe, texts):
+    differ = []
+    for stage in pipe.stages:
+        for text in texts:
+            # the text as this stage sees it in the pipeline, and as it is
+            if gated(stage, text) != reference(stage, text):
+                differ.append(f"{stage.name}: {text!r}: {gated(stage, text)} != {reference(stage, text)}")
+    assert not differ, "\n".join(differ[:20])
+
+
+ALPHABET = st.sampled_from(list("aeiostAEMDXIV0123456789 .,-–—$£%/:'\"()#@&+°½²\u0301\u200bß\t")
+                           + ["Mr.", "Dr. ", "St.", "Jan", "May ", "GPT", "Lama", "Henry ",
+                              "Chapter ", "km", "kg", " of ", "the ", "1990s", "5th", "p.m.",
+                              "x", "×", "--", "  ", "www.", ".com", "e.g."])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(ALPHABET, max_size=30).map("".join))
+def test_random_text_too(pipe, text):
+    for stage in pipe.stages:
+        assert gated(stage, text) == reference(stage, text), stage.name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("ab.-1 AB\u00e9\u212a\u017f")), max_size=12),
+       st.sampled_from([r"ab", r"(?i:ab)", r"a\.b|b-1", r"(?<=A)b+", r"[ab]{2}\d", r"\p{Lu}\.",
+                        r"(?i)k|s", r"\bab\b(?!\.)", r"(?:a|b)?-(?=1)", r"[^a]b", r"é|AB",
+                        r"(?i:é)", r"a\s?b", r"(?<![a-z])1", r"(?i:[a-c]{2})"]))
+def test_a_gate_holds_wherever_its_pattern_matches(text, pattern):
+    if not regex.search(pattern, text):
+        return
+    folded = text.casefold()
+    for ascii in (False, True) if text.isascii() else (False,):
+        for gate in gates(pattern, ascii=ascii):
+            assert any((literal in folded) if is_folded else (literal in text)
+                       for literal, is_folded in gate), (pattern, text, gate)
+            index = TriggerIndex()
+            bit = index.bit(key_characters(gate))
+            assert index.mask(text) & bit, (pattern, text, gate)
+
+
+def test_gates_of_some_patterns():
+    assert gates(r"\d+%") == [frozenset({("%", False)})]      # \d: any Unicode digit
+    assert gates(r"\d+%", ascii=True) == [frozenset({("%", False)}),
+                                          frozenset((digit, False) for digit in "0123456789")]
+    assert gates(r"(?i:llama)") == [frozenset({("llama", True)})]
+    assert gates(r"(?<=\bHenry )VIII") == [frozenset({("VIII", False)}),
+                                           frozenset({("Henry ", False)})]
+    assert gates(r"\p{L}+") == []                             # nothing to go by
+    assert gates(r"(a)\1") == [frozenset({("a", False)})]     # \1 adds nothing, takes nothing
+    assert gates(r"[–—]", ascii=True) == [frozenset()]        # never in a line of ASCII
+    assert gates(r"x{e<=1}") == []                            # syntax only `regex` has
+
+
+def test_trie_pattern_finds_any_of_its_strings():
+    strings = {"lama", "llama", "cuda", "c++", "a.b"}
+    pattern = regex.compile(trie_pattern(strings))
+    for text in ["a llama", "CUDA", "cuda", "c++ code", "a.b", "axb", "lam"]:
+        assert bool(pattern.search(text)) == any(s in text for s in strings), text
