@@ -25,11 +25,12 @@ from typing import Iterable
 
 import regex
 
+from .budget import LineBudget, LineTimeout, compile_clock
 from .edits import Alignment, Change, Edit, Flag, Flagged, apply_edits, check_edits
 from .errors import RuleError
 from .rules import LineDict, load_rules, load_yaml, merge_tables, read_rule_files
 from .stages import STAGES
-from .stages.base import RuleStage, compile_clock
+from .stages.base import RuleStage
 from .triggers import TriggerIndex
 from .verbalize import Style
 
@@ -244,12 +245,24 @@ class Pipeline:
         The stages run again over their own output until it stops changing (at most
         MAX_PASSES): a later stage can make the context an earlier rule needs ("Dr. $2" ->
         "Dr. Two dollars", where "Dr." is a title), and normalizing the output again must
-        change nothing. A line that has not settled by then is flagged."""
+        change nothing. A line that has not settled by then is flagged.
+
+        A line the pipeline cannot finish in `line_timeout` seconds (budget.py) is passed
+        through and flagged, never dropped, and never allowed to end a run of millions of
+        lines; so is a line a stage fails on."""
+        where = ["pipeline"]   # the stage at work, for the flag of a line out of time
+        try:
+            with LineBudget(self.spec.line_timeout) as budget:
+                return self._normalize(text, trace, budget, where)
+        except LineTimeout:
+            reason = f"took longer than {self.spec.line_timeout:g} s; passed through unchanged"
+            return _passed_through(text, where[0], "timeout", reason)
+
+    def _normalize(self, text: str, trace: list | None, budget: LineBudget, where: list[str]) -> Result:
         original = text
         changes: list[Change] = []
         flags: list[tuple[str, Flag, tuple[int, int]]] = []
         alignment = Alignment()
-        deadline = time.monotonic() + self.spec.line_timeout
         count = len(self.stages)
         mask = self.index.mask(text)   # which rules the line can trigger (triggers.py)
         last_change = -1               # the step that last changed the text
@@ -259,23 +272,21 @@ class Pipeline:
         for number in range(MAX_PASSES):
             changed = False
             for index, stage in enumerate(self.stages):
-                step = number * count + index
                 if ran_at[index] > last_change:
                     continue   # it saw this very text in the last pass and changed nothing
-                ran_at[index] = step
-                if not stage.active(mask):
-                    raised[index] = []
-                    if trace is not None:
-                        trace.append((_trace_name(stage, number), text, []))
-                    continue
-                # A line the pipeline cannot finish is passed through and flagged, never
-                # dropped, and never allowed to end a run of millions of lines.
+                step = ran_at[index] = number * count + index
+                output = None
+                where[0] = stage.name
                 try:
-                    if time.monotonic() > deadline:   # verbalizers run outside the regex timeout
-                        raise TimeoutError
-                    compiling = compile_clock[0]
-                    output = stage(text, timeout=max(deadline - time.monotonic(), 0.001), mask=mask)
-                    deadline += compile_clock[0] - compiling   # first use: not the line's time
+                    if stage.active(mask):
+                        compiled = compile_clock[0]
+                        output = stage(text, timeout=budget.timeout(), mask=mask)
+                        budget.deadline += compile_clock[0] - compiled   # first use: not the line's time
+                    if not output:   # most stages find nothing on most lines
+                        raised[index] = []
+                        if trace is not None:
+                            trace.append((_trace_name(stage, number), text, []))
+                        continue
                     edits = [item for item in output if isinstance(item, Edit)]
                     problem = check_edits(edits, len(text))
                     if problem:
@@ -290,14 +301,13 @@ class Pipeline:
                              else raised[index]).append(entry)
                     stage_changes = []
                     for count_recorded, edit in enumerate(reversed(edits)):
-                        if count_recorded % 1024 == 1023 and time.monotonic() > deadline:
-                            raise TimeoutError   # recording is linear per edit: bounded too
+                        if count_recorded % 1024 == 1023:
+                            budget.timeout()   # recording is linear per edit: bounded too
                         src = alignment.record(edit.start, edit.end, len(edit.new))
                         stage_changes.append(Change(stage.name, edit.rule, (edit.start, edit.end),
                                                     src, text[edit.start:edit.end], edit.new, step))
-                except TimeoutError:
-                    reason = f"took longer than {self.spec.line_timeout:g} s; passed through unchanged"
-                    return _passed_through(original, stage.name, "timeout", reason)
+                except TimeoutError:   # a search's own timeout, where there is no timer
+                    raise LineTimeout() from None
                 except Exception as error:
                     reason = (f"INTERNAL ERROR in stage {stage.name!r} ({type(error).__name__}: "
                               f"{str(error)[:200]}); passed through unchanged; this is a bug, please report it")

@@ -155,7 +155,7 @@ def words_pattern(words: list[str], loose: bool = False) -> str:
     >>> words_pattern(["e.g.", "eg"])
     '(?<!\\\\w)(?:e\\\\.g\\\\.|eg)(?!\\\\w)'
     """
-    alternatives = sorted(set(words), key=len, reverse=True)
+    alternatives = sorted(set(words), key=lambda word: (-len(word), word))   # the same in every process
     if loose:
         escaped = [loose_word(word) for word in alternatives]
     else:

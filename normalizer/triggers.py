@@ -290,7 +290,7 @@ def _ascii_members(escape: str) -> frozenset[str] | None:
     return frozenset(char for char in ASCII if compiled.match(char))
 
 
-def gates(pattern: str, keep: int = 2, useful: float = 0.999, ascii: bool = False) -> list[Gate]:
+def gates(pattern: str, keep: int = 4, useful: float = 0.999, ascii: bool = False) -> list[Gate]:
     """Up to `keep` gates of `pattern`, most selective first; [] when there are none worth
     checking (every line would likely pass them anyway). With `ascii`, the gates that hold
     for lines of ASCII characters only."""
@@ -387,3 +387,38 @@ def trie_pattern(strings: set[str]) -> str:
         branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items())]
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
     return pattern(root)
+
+
+SMALL_GATE = 64      # gates of at most this many strings are also checked string by string
+SCREEN_PREFIX = 6    # a stage's screen looks for the first characters of strings only
+WHITESPACE_RE = re.compile(r"\s+")
+
+
+def longest_piece(text: str) -> str:
+    """The longest part of `text` without whitespace (`text` itself if it is all whitespace)."""
+    return max(WHITESPACE_RE.split(text), key=len) or text
+
+
+def rule_gating(pattern: str, when: str | None, ascii: bool) -> dict:
+    """What a stage needs to know of a rule (and its `when` hint, which every match holds
+    too), as JSON for the disk cache:
+    - "keys": per gate, the characters one of which the casefolded line must hold;
+    - "checks": the two smallest gates of longer strings, to check string by string ("Mr."
+      is keyed on "m", which most lines hold), each string cut to its longest piece without
+      a space ("Dr\\t", "Dr\\n" and "Dr " are all checked as "Dr": what holds a string holds
+      every piece of it);
+    - "screen": the rarest gate, as the starts of those pieces, and its cost.
+    """
+    found = gates(pattern, ascii=ascii) + (gates(when, ascii=ascii) if when else [])
+    keys = [sorted(key_characters(gate)) for gate in found]
+    checks = []
+    for gate in found:
+        cut = frozenset((longest_piece(text), folded) for text, folded in gate)
+        if len(cut) <= SMALL_GATE and any(len(text) > 1 for text, _ in cut):
+            checks.append(minimal_gate(cut))
+    screens = [minimal_gate(frozenset((longest_piece(text)[:SCREEN_PREFIX], folded)
+                                      for text, folded in gate)) for gate in found]
+    screen = min(screens, key=gate_cost, default=None)
+    return {"keys": keys,
+            "checks": [sorted(map(list, gate)) for gate in sorted(checks, key=len)[:2]],
+            "screen": None if screen is None else [gate_cost(screen), sorted(map(list, screen))]}

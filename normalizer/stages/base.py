@@ -27,12 +27,12 @@ from typing import Callable
 import regex
 
 from .. import verbalize
+from ..budget import compiling
 from ..edits import Edit, Flag
 from ..errors import RuleError
 from ..prefilter import cached, compiled_before, first_characters, remember_compiled
 from ..rules import Rule, check_pattern
-from ..triggers import (ANALYSIS_VERSION, ASCII_LINE, Gate, TriggerIndex, gate_cost, gates,
-                        key_characters, minimal_gate, trie_pattern)
+from ..triggers import ANALYSIS_VERSION, ASCII_LINE, TriggerIndex, rule_gating, trie_pattern
 from ..verbalize import DEFAULT_STYLE, Style
 
 # A verbalizer: (match, group name or None, rule args, style) -> spoken text.
@@ -42,13 +42,8 @@ CALL_RE = regex.compile(r"\{\{|\}\}|\{([a-z_]+)(?::([A-Za-z_][A-Za-z0-9_]*))?\}"
 GROUP_RE = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A numbered group in a template (\1, \g<1>): rules are combined into one pattern, so numbers shift.
 NUMBERED_RE = regex.compile(r"(?<!\\)(?:\\\\)*\\(?:g<[1-9][0-9]*>|[1-9])")
-# Seconds spent compiling patterns when a line first needed them (the pipeline leaves them
-# out of that line's time budget).
-compile_clock = [0.0]
-SMALL_GATE = 40  # gates of at most this many strings are also checked string by string
-WHITESPACE_RE = re.compile(r"\s+")
-SCREEN_PREFIX = 6   # a stage's screen looks for the strings' first characters only
-SCREEN_COST = 0.4   # ... of rules whose strings are that rare (else it would pass every line)
+SCREEN_COST = 0.4   # a stage's screen covers rules whose strings are that rare (else it
+                    # would pass every line)
 OPENING = "\"'“‘([«"
 SENTENCE_END = ".!?"
 
@@ -212,10 +207,10 @@ class Scanner:
     __slots__ = ("regex", "groups")
 
     def __init__(self, stage: str, rules: list[tuple[int, Rule]]):
-        started = time.perf_counter()
         source = "|".join(f"(?P<_r{index}>{rule.pattern})" for index, rule in rules)
         try:
-            self.regex = regex.compile(source)
+            with compiling():
+                self.regex = regex.compile(source)
         except regex.error as error:
             for _, rule in rules:   # name the rule at fault, with its file and line
                 check_pattern(rule)
@@ -224,7 +219,6 @@ class Scanner:
                             path=rules[0][1].path) from None
         # (group number of the rule's wrapper group, rule index), in rule order
         self.groups = [(self.regex.groupindex[f"_r{index}"], index) for index, _ in rules]
-        compile_clock[0] += time.perf_counter() - started
 
     def rule_index(self, match: regex.Match) -> int:
         spans = match.regs
@@ -238,7 +232,7 @@ class RulePattern:
     """One rule's pattern: compiled when a line first needs it, and gated by trigger literals.
 
     Compiling is most of a run's start-up, so a pattern that has compiled before (prefilter's
-    cache) is compiled on first need (timed by `compile_clock`); a new one is compiled, and so
+    cache) is compiled on first need (not on the line's time: budget.compiling); a new one is compiled, and so
     checked, at load. A pattern that can start with few characters gets a leading lookahead
     of them, which lets the engine skip the positions where it cannot start.
     """
@@ -247,47 +241,29 @@ class RulePattern:
 
     def __init__(self, rule: Rule, index: TriggerIndex):
         self.rule = rule
-        start = first_characters(rule.pattern)
-        # The lookahead pays where it lets the engine skip most positions of a line.
-        useful = start is not None and not regex.match(start, "e") and not regex.match(start, " ")
-        self.source = f"(?={start})(?:{rule.pattern})" if useful else rule.pattern
-        # (trigger bits, strings to check) for any line, and for a line of ASCII
-        self.gating = [self._gating(kind, index) for kind in ("gates:", "ascii-gates:")]
+        self.source = cached("source-v1:", rule.pattern, _with_lookahead)
+        # per kind of line (any, ASCII): trigger bits, gates to check string by string, and
+        # the strings for the stage's screen with their cost
+        self.gating = []
+        for ascii in (False, True):
+            found = cached(f"{ANALYSIS_VERSION}gating:{int(ascii)}:", rule.pattern + "\0" + (rule.when or ""),
+                           lambda _: rule_gating(rule.pattern, rule.when, ascii))
+            bits = 0
+            for keys in found["keys"]:
+                bits |= index.bit(frozenset(keys))
+            checks = [(_searcher({text for text, folded in gate if not folded}),
+                       _searcher({text for text, folded in gate if folded}))
+                      for gate in found["checks"]]
+            self.gating.append((bits, checks, found["screen"]))
         self._regex: regex.Pattern | None = None
         if not compiled_before(self.source):
             self._compile()
 
-    def _gating(self, kind: str, index: TriggerIndex) -> tuple[int, list, list[Gate]]:
-        """(trigger bits, small gates as (strings, casefolded strings), all gates) of the rule
-        and its `when` hint (every match holds the hint too)."""
-        found: list[Gate] = []
-        for pattern in filter(None, (self.rule.pattern, self.rule.when)):
-            analyse = _gates_json if kind == "gates:" else _ascii_gates_json
-            found += [frozenset((text, folded) for text, folded in gate)
-                      for gate in cached(ANALYSIS_VERSION + kind, pattern, analyse)]
-        bits = 0
-        for gate in found:
-            bits |= index.bit(key_characters(gate))
-        # A small gate of longer strings is also checked string by string ("Mr." is keyed
-        # on "m", which most lines hold): the two smallest, their strings cut to their longest
-        # piece without a space ("Dr\t", "Dr\n", "Dr " are all checked as "Dr"; what holds a
-        # string holds every piece of it).
-        checks = []
-        for gate in found:
-            cut = frozenset((longest_piece(text), folded) for text, folded in gate)
-            if len(cut) <= SMALL_GATE and any(len(text) > 1 for text, _ in cut):
-                checks.append(minimal_gate(cut))
-        literals = [(_searcher({text for text, folded in gate if not folded}),
-                     _searcher({text for text, folded in gate if folded}))
-                    for gate in sorted(checks, key=len)[:2]]
-        return bits, literals, found
-
     @property
     def regex(self) -> regex.Pattern:
         if self._regex is None:
-            started = time.perf_counter()
-            self._compile()
-            compile_clock[0] += time.perf_counter() - started
+            with compiling():
+                self._compile()
         return self._regex
 
     def _compile(self) -> None:
@@ -314,17 +290,18 @@ def _searcher(strings: set[str]) -> Callable[[str], object]:
     return re.compile(trie_pattern(strings)).search
 
 
-def longest_piece(text: str) -> str:
-    """The longest part of `text` without whitespace (`text` itself if it is all whitespace)."""
-    return max(WHITESPACE_RE.split(text), key=len) or text
+def _with_lookahead(pattern: str) -> str:
+    """The pattern, led by a lookahead of the characters it can start with where that lets
+    the engine skip most positions of a line (not when it can start with "e" or a space)."""
+    start = first_characters(pattern)
+    if start is None or regex.match(start, "e") or regex.match(start, " "):
+        return pattern
+    return f"(?={start})(?:{pattern})"
 
 
-def _gates_json(pattern: str, ascii: bool = False) -> list:
-    return [sorted([text, folded] for text, folded in gate) for gate in gates(pattern, ascii=ascii)]
-
-
-def _ascii_gates_json(pattern: str) -> list:
-    return _gates_json(pattern, ascii=True)
+def _left(deadline: float) -> float:
+    """Seconds left before the deadline, as a search's timeout."""
+    return max(deadline - time.monotonic(), 0.001)
 
 
 def scan(patterns: list[tuple[int, regex.Pattern]], text: str,
@@ -335,13 +312,15 @@ def scan(patterns: list[tuple[int, regex.Pattern]], text: str,
     whose handling only the combined alternation gets exactly right.
     """
     def search(pattern: regex.Pattern, position: int) -> "regex.Match | None":
-        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
-        return pattern.search(text, position, timeout=timeout)
+        if deadline is None:   # (even `timeout=None` costs the engine half a microsecond)
+            return pattern.search(text, position)
+        return pattern.search(text, position, timeout=_left(deadline))
 
     if len(patterns) == 1:
         index, pattern = patterns[0]
-        timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
-        found = [(index, match) for match in pattern.finditer(text, timeout=timeout)]
+        matches = (pattern.finditer(text) if deadline is None else
+                   pattern.finditer(text, timeout=_left(deadline)))
+        found = [(index, match) for match in matches]
         return None if any(match.start() == match.end() for _, match in found) else found
     upcoming = [search(pattern, 0) for _, pattern in patterns]
     found, position = [], 0
@@ -431,11 +410,9 @@ class RuleStage:
         folded: set[str] = set()
         screened = set()
         for number, pattern in enumerate(self.patterns):
-            prefixes = [frozenset((longest_piece(text)[:SCREEN_PREFIX], is_folded)
-                                  for text, is_folded in gate)
-                        for gate in pattern.gating[ascii][2]]
-            if prefixes and min(map(gate_cost, prefixes)) <= SCREEN_COST:
-                for text, is_folded in min(prefixes, key=gate_cost):
+            screen = pattern.gating[ascii][2]
+            if screen is not None and screen[0] <= SCREEN_COST:
+                for text, is_folded in screen[1]:
                     (folded if is_folded else raw).add(text)
                 screened.add(number)
         if not screened:
@@ -451,31 +428,40 @@ class RuleStage:
     def sayers(self) -> dict[str, Sayer]:
         return dict(GENERIC_SAYERS)
 
-    def active(self, mask: int) -> tuple[tuple, ...]:
-        """What to check of each rule a line with this trigger mask may match, in rule order:
-        (rule number, its gates of strings, its `when` hint, whether the screen covers it)."""
+    def active(self, mask: int) -> "tuple[tuple[int, ...], tuple[tuple, ...]] | None":
+        """The rules a line with this trigger mask may match, or None if there are none: the
+        rules to try as they are, and, for the others, what to check first (rule number, its
+        gates of strings, its `when` hint, whether the stage's screen covers it)."""
         ascii = mask & ASCII_LINE
         always, gated, bits = self.triggers[ascii]
         key = (mask & bits) | ascii
-        found = self._active.get(key)
-        if found is None:
-            screened = self.screens[ascii][2] if self.screens[ascii] else frozenset()
-            found = tuple((number, self.patterns[number].gating[ascii][1], self.hints[number],
-                           number in screened)
-                          for number in sorted(always + tuple(
-                              number for group, numbers in gated if key & group == group
-                              for number in numbers)))
-            if len(self._active) > 4096:
-                self._active.clear()
-            self._active[key] = found
+        if key in self._active:
+            return self._active[key]
+        screened = self.screens[ascii][2] if self.screens[ascii] else frozenset()
+        plain, checked = [], []
+        for number in sorted(always + tuple(number for group, numbers in gated
+                                            if key & group == group for number in numbers)):
+            checks, hint = self.patterns[number].gating[ascii][1], self.hints[number]
+            if checks or hint is not None or number in screened:
+                checked.append((number, checks, hint, number in screened))
+            else:
+                plain.append(number)
+        found = (tuple(plain), tuple(checked)) if plain or checked else None
+        if len(self._active) > 4096:
+            self._active.clear()
+        self._active[key] = found
         return found
 
     def candidates(self, text: str, mask: int | None, deadline: float | None) -> list[int]:
-        """The rules to try on this line: gates open, strings present, `when` hint found."""
+        """The rules to try on this line, in rule order: gates open, strings present, `when`
+        hint found."""
         mask = self.index.mask(text) if mask is None else mask
         active = self.active(mask)
-        if not active:
+        if active is None:
             return []
+        plain, checked = active
+        if not checked:
+            return list(plain)
         folded = text.casefold()
         screen = self.screens[mask & ASCII_LINE]
         unscreened = screen is not None and not (
@@ -483,19 +469,21 @@ class RuleStage:
             (screen[1] is not None and screen[1].search(folded)))   # no screened rule can match
         hinted: dict[int, bool] = {}
         chosen = []
-        for number, gates, hint, screened in active:
+        for number, checks, hint, screened in checked:
             if screened and unscreened:
                 continue
-            if gates and not all(raw(text) or casefolded(folded) for raw, casefolded in gates):
+            if checks and not all(raw(text) or casefolded(folded) for raw, casefolded in checks):
                 continue
             if hint is not None:
                 if id(hint) not in hinted:   # `when` hints are user patterns: bounded too
-                    timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
-                    hinted[id(hint)] = hint.search(text, timeout=timeout) is not None
+                    hinted[id(hint)] = (hint.search(text) if deadline is None else
+                                        hint.search(text, timeout=_left(deadline))) is not None
                 if not hinted[id(hint)]:
                     continue
             chosen.append(number)
-        return chosen
+        if not plain:
+            return chosen
+        return sorted(plain + tuple(chosen)) if chosen else list(plain)
 
     def matches(self, text: str, mask: int | None = None,
                 timeout: float | None = None) -> list[tuple[int, regex.Match]]:
@@ -510,9 +498,9 @@ class RuleStage:
             if scanner is None:
                 scanner = self._combined[tuple(chosen)] = Scanner(
                     self.name, [(number, self.rules[number]) for number in chosen])
-            timeout = None if deadline is None else max(deadline - time.monotonic(), 0.001)
-            found = [(scanner.rule_index(match), match)
-                     for match in scanner.regex.finditer(text, timeout=timeout)]
+            matches = (scanner.regex.finditer(text) if deadline is None else
+                       scanner.regex.finditer(text, timeout=_left(deadline)))
+            found = [(scanner.rule_index(match), match) for match in matches]
         return found
 
     def __call__(self, text: str, timeout: float | None = None,

@@ -1,0 +1,110 @@
+"""A line's time budget, kept by an interval timer where the platform offers one.
+
+Rules are user patterns: one may backtrack for ever on some line, and a run of millions of
+lines must not stop for it. Passing `timeout=` to every regex search costs about a
+microsecond a call, and a line makes dozens; an interval timer costs about as much once a
+line, and cuts a search (the regex engine checks for signals as it goes), a verbalizer or
+anything else the line runs into, on time. It needs SIGALRM and the main thread; elsewhere
+(Windows, a thread of a server, a SIGALRM handler of someone else's) the pipeline falls back
+to the searches' own timeouts.
+
+>>> with LineBudget(0.05) as budget:  # doctest: +IGNORE_EXCEPTION_DETAIL
+...     while True:
+...         pass
+Traceback (most recent call last):
+...
+normalizer.budget.LineTimeout: the line took longer than its budget
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+# Seconds spent compiling patterns when a line first needed them: not the line's time.
+compile_clock = [0.0]
+
+
+class LineTimeout(BaseException):
+    """The line ran out of time. A BaseException, so that no `except Exception` inside a
+    stage or a verbalizer can swallow it."""
+
+    def __init__(self) -> None:
+        super().__init__("the line took longer than its budget")
+
+
+_armed = False   # the timer is running for a line; a late signal after it stops is ignored
+
+
+def _on_alarm(signum, frame) -> None:
+    if _armed:
+        raise LineTimeout()
+
+
+def _timer_available() -> bool:
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return False
+    handler = signal.getsignal(signal.SIGALRM)
+    if handler is _on_alarm:
+        return True
+    if handler is signal.SIG_DFL:   # nobody uses SIGALRM: take it
+        signal.signal(signal.SIGALRM, _on_alarm)
+        return True
+    return False
+
+
+class LineBudget:
+    """`with LineBudget(seconds) as budget:` runs a line; `budget.timeout()` is what to pass
+    as a search's timeout (None while the timer keeps the time)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.timer = False
+        self.deadline = 0.0
+
+    def __enter__(self) -> "LineBudget":
+        global _armed
+        self.deadline = time.monotonic() + self.seconds
+        self.timer = _timer_available()
+        if self.timer:
+            _armed = True
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global _armed
+        if self.timer:
+            _armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def timeout(self) -> float | None:
+        """The seconds left for a search to pass as `timeout=`; None while the timer runs.
+        Raises LineTimeout when none are left."""
+        if self.timer:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise LineTimeout()
+        return left
+
+
+@contextmanager
+def compiling() -> Iterator[None]:
+    """Compiling a pattern on first need: the time is not the line's (the timer stops)."""
+    global _armed
+    started = time.perf_counter()
+    left = signal.getitimer(signal.ITIMER_REAL)[0] if _armed else 0.0
+    was_armed = _armed
+    if was_armed:
+        _armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    try:
+        yield
+    finally:
+        compile_clock[0] += time.perf_counter() - started
+        if was_armed:
+            _armed = True
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
