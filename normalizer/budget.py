@@ -44,13 +44,21 @@ def _on_alarm(signum, frame) -> None:
         raise LineTimeout()
 
 
+try:   # the C module's getsignal: the `signal` module's wraps its answer in an enum, slowly
+    from _signal import getsignal as _getsignal
+except ImportError:
+    _getsignal = signal.getsignal
+_SIGALRM = int(getattr(signal, "SIGALRM", 14))
+
+
 def _timer_available() -> bool:
+    """An interval timer can keep the budget: SIGALRM is ours (or no one's), main thread."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         return False
-    handler = signal.getsignal(signal.SIGALRM)
+    handler = _getsignal(_SIGALRM)
     if handler is _on_alarm:
         return True
-    if handler is signal.SIG_DFL:   # nobody uses SIGALRM: take it
+    if handler == signal.SIG_DFL:   # nobody uses SIGALRM: take it (the C module says 0)
         signal.signal(signal.SIGALRM, _on_alarm)
         return True
     return False

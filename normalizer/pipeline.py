@@ -279,9 +279,12 @@ class Pipeline:
                 where[0] = stage.name
                 try:
                     if stage.active(mask):
-                        compiled = compile_clock[0]
-                        output = stage(text, timeout=budget.timeout(), mask=mask)
-                        budget.deadline += compile_clock[0] - compiled   # first use: not the line's time
+                        if budget.timer:
+                            output = stage(text, mask=mask)
+                        else:   # the searches keep the time; a first compile is not the line's
+                            compiled = compile_clock[0]
+                            output = stage(text, timeout=budget.timeout(), mask=mask)
+                            budget.deadline += compile_clock[0] - compiled
                     if not output:   # most stages find nothing on most lines
                         raised[index] = []
                         if trace is not None:

@@ -35,6 +35,11 @@ def timed_out(pipe, text):
     return [flag.rule for flag in result.flags] == ["timeout"] and result.text is text, seconds
 
 
+def test_in_the_main_thread_the_timer_keeps_the_time():
+    with LineBudget(1.0) as budget:
+        assert budget.timer and budget.timeout() is None   # no search pays for a timeout
+
+
 def test_the_timer_cuts_a_line_on_time(slow):
     flagged, seconds = timed_out(slow, TEXT)
     assert flagged and seconds < 0.6

@@ -251,9 +251,7 @@ class RulePattern:
             bits = 0
             for keys in found["keys"]:
                 bits |= index.bit(frozenset(keys))
-            checks = [(_searcher({text for text, folded in gate if not folded}),
-                       _searcher({text for text, folded in gate if folded}))
-                      for gate in found["checks"]]
+            checks = [_check(gate) for gate in found["checks"]]
             self.gating.append((bits, checks, found["screen"]))
         self._regex: regex.Pattern | None = None
         if not compiled_before(self.source):
@@ -279,15 +277,12 @@ class RulePattern:
         remember_compiled(self.source)
 
 
-def _never(text: str) -> bool:
-    return False
-
-
-def _searcher(strings: set[str]) -> Callable[[str], object]:
-    """A test for whether a text holds one of the strings (one search of their trie)."""
-    if not strings:
-        return _never
-    return re.compile(trie_pattern(strings)).search
+def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
+    """(whether to look in the casefolded line, a search for the gate's strings): one search
+    of their trie; a gate with casefolded strings is looked for casefolded as a whole."""
+    folded = any(is_folded for _, is_folded in gate)
+    strings = {text.casefold() if folded else text for text, _ in gate}
+    return folded, re.compile(trie_pattern(strings)).search
 
 
 def _with_lookahead(pattern: str) -> str:
@@ -472,8 +467,14 @@ class RuleStage:
         for number, checks, hint, screened in checked:
             if screened and unscreened:
                 continue
-            if checks and not all(raw(text) or casefolded(folded) for raw, casefolded in checks):
-                continue
+            if checks:
+                for in_folded, search in checks:
+                    if not search(folded if in_folded else text):
+                        break
+                else:
+                    checks = None
+                if checks is not None:
+                    continue   # a gate of strings is shut
             if hint is not None:
                 if id(hint) not in hinted:   # `when` hints are user patterns: bounded too
                     hinted[id(hint)] = (hint.search(text) if deadline is None else
