@@ -314,20 +314,42 @@ def gates(pattern: str, keep: int = 4, useful: float = 0.999, ascii: bool = Fals
 # English letters from the most to the least frequent: a gate is keyed on the rarest
 # character of each of its strings.
 LETTER_ORDER = "etaoinshrdlcumwfgypbvkjxqz"
+# The same for the characters of a line as written: capitals are rarer than most letters.
+ASCII_ORDER = "etaoinshrdlcumwfgypbvkTIjxSAMHqWCBzNOPDFRLGJEKUVYQZX"
 
 
 def _rarity(char: str) -> int:
     """Lower is rarer in English text: symbols and digits, then letters by frequency."""
     if char in COMMON_PUNCTUATION:
-        return 40
+        return 90
     if char in LETTER_ORDER:
-        return 30 - LETTER_ORDER.index(char)
+        return 80 - LETTER_ORDER.index(char)
     return 1 if char.isdigit() else 0
 
 
-def key_characters(gate: Gate) -> frozenset[str]:
-    """Casefolded characters, one of which the casefolded line holds if the gate is open."""
-    return frozenset(min(text.casefold(), key=_rarity) for text, _ in gate)
+def _written_rarity(char: str) -> int:
+    """As _rarity, for a character as written (case counts)."""
+    if char in COMMON_PUNCTUATION:
+        return 90
+    if char in ASCII_ORDER:
+        return 80 - ASCII_ORDER.index(char)
+    return 1 if char.isdigit() else 0
+
+
+def key_characters(gate: Gate, ascii: bool = False) -> frozenset[str]:
+    """Characters one of which the line holds if the gate is open: casefolded characters
+    of the casefolded line; with `ascii`, characters of the line as written (both cases of
+    a letter of a casefolded string), which only holds for a line of ASCII."""
+    if not ascii:
+        return frozenset(min(text.casefold(), key=_rarity) for text, _ in gate)
+    keys = set()
+    for text, folded in gate:
+        if folded:
+            char = min(text, key=_rarity)
+            keys |= {char, char.upper()}
+        else:
+            keys.add(min(text, key=_written_rarity))
+    return frozenset(keys)
 
 
 ASCII_LINE = 1   # the mask's first bit: the line is all ASCII (its gates are the ASCII ones)
@@ -339,25 +361,32 @@ class TriggerIndex:
     Every distinct set of key characters gets one bit; a line's mask has the bits of the
     sets it holds a character of. A rule whose gates' bits are not all in the mask cannot
     match the line. One index serves all the stages of a pipeline, so a line's mask is
-    computed once for all of them (and again only when a stage changes the line).
+    computed once for all of them (and again only when a stage changes the line). A line
+    of ASCII is looked at as written, with the ASCII gates' keys; any other, casefolded.
     """
 
     def __init__(self) -> None:
-        self.bits: dict[frozenset[str], int] = {frozenset(["(a line of ASCII)"]): ASCII_LINE}
-        self.char_bits: dict[str, int] = {}
-        self.keys: frozenset[str] = frozenset()
+        self.bits: dict[tuple[bool, frozenset[str]], int] = {}
+        self.char_bits: list[dict[str, int]] = [{}, {}]   # any line, a line of ASCII
+        self.keys: list[frozenset[str]] = [frozenset(), frozenset()]
 
-    def bit(self, keys: frozenset[str]) -> int:
-        if keys not in self.bits:
-            self.bits[keys] = bit = 1 << len(self.bits)
+    def bit(self, keys: frozenset[str], ascii: bool = False) -> int:
+        if (ascii, keys) not in self.bits:
+            self.bits[ascii, keys] = bit = 2 << len(self.bits)   # (1 is ASCII_LINE)
+            char_bits = self.char_bits[ascii]
             for char in keys:
-                self.char_bits[char] = self.char_bits.get(char, 0) | bit
-            self.keys = frozenset(self.char_bits)
-        return self.bits[keys]
+                char_bits[char] = char_bits.get(char, 0) | bit
+            self.keys[ascii] = frozenset(char_bits)
+        return self.bits[ascii, keys]
 
     def mask(self, text: str) -> int:
-        char_bits, mask = self.char_bits, ASCII_LINE if text.isascii() else 0
-        for char in self.keys.intersection(text.casefold()):
+        if text.isascii():
+            char_bits, mask = self.char_bits[1], ASCII_LINE
+            for char in self.keys[1].intersection(text):
+                mask |= char_bits[char]
+            return mask
+        char_bits, mask = self.char_bits[0], 0
+        for char in self.keys[0].intersection(text.casefold()):
             mask |= char_bits[char]
         return mask
 
@@ -410,7 +439,7 @@ def rule_gating(pattern: str, when: str | None, ascii: bool) -> dict:
     - "screen": the rarest gate, as the starts of those pieces, and its cost.
     """
     found = gates(pattern, ascii=ascii) + (gates(when, ascii=ascii) if when else [])
-    keys = [sorted(key_characters(gate)) for gate in found]
+    keys = [sorted(key_characters(gate, ascii)) for gate in found]
     checks = []
     for gate in found:
         cut = frozenset((longest_piece(text), folded) for text, folded in gate)

@@ -250,7 +250,7 @@ class RulePattern:
                            lambda _: rule_gating(rule.pattern, rule.when, ascii))
             bits = 0
             for keys in found["keys"]:
-                bits |= index.bit(frozenset(keys))
+                bits |= index.bit(frozenset(keys), ascii)
             checks = [_check(gate) for gate in found["checks"]]
             self.gating.append((bits, checks, found["screen"]))
         self._regex: regex.Pattern | None = None
