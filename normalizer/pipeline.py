@@ -278,12 +278,13 @@ class Pipeline:
                 output = None
                 where[0] = stage.name
                 try:
-                    if stage.active(mask):
+                    active = stage.active(mask)
+                    if active:
                         if budget.timer:
-                            output = stage(text, mask=mask)
+                            output = stage(text, mask=mask, active=active)
                         else:   # the searches keep the time; a first compile is not the line's
                             compiled = compile_clock[0]
-                            output = stage(text, timeout=budget.timeout(), mask=mask)
+                            output = stage(text, timeout=budget.timeout(), mask=mask, active=active)
                             budget.deadline += compile_clock[0] - compiled
                     if not output:   # most stages find nothing on most lines
                         raised[index] = []

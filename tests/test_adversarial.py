@@ -146,7 +146,7 @@ class Broken:
     def active(self, mask):   # every line reaches it
         return (0,)
 
-    def __call__(self, text, timeout=None, mask=None):
+    def __call__(self, text, timeout=None, mask=None, active=None):
         if "boom" in text:
             raise ZeroDivisionError("boom")
         if "overlap" in text:

@@ -412,6 +412,9 @@ class RuleStage:
                 screened.add(number)
         if not screened:
             return None
+        if raw and folded:   # one search: all of them, casefolded, in the casefolded line
+            folded |= {text.casefold() for text in raw}
+            raw = set()
         return (re.compile(trie_pattern(raw)) if raw else None,
                 re.compile(trie_pattern(folded)) if folded else None, frozenset(screened))
 
@@ -447,13 +450,16 @@ class RuleStage:
         self._active[key] = found
         return found
 
-    def candidates(self, text: str, mask: int | None, deadline: float | None) -> list[int]:
+    def candidates(self, text: str, mask: int | None, deadline: float | None,
+                   active: "tuple | None" = None) -> list[int]:
         """The rules to try on this line, in rule order: gates open, strings present, `when`
-        hint found."""
-        mask = self.index.mask(text) if mask is None else mask
-        active = self.active(mask)
+        hint found. (`active`: what `active(mask)` said, if it was asked already.)"""
+        if mask is None:
+            mask = self.index.mask(text)
         if active is None:
-            return []
+            active = self.active(mask)
+            if active is None:
+                return []
         plain, checked = active
         if not checked:
             return list(plain)
@@ -462,7 +468,7 @@ class RuleStage:
         unscreened = screen is not None and not (
             (screen[0] is not None and screen[0].search(text)) or
             (screen[1] is not None and screen[1].search(folded)))   # no screened rule can match
-        hinted: dict[int, bool] = {}
+        hinted: dict[regex.Pattern, bool] = {}
         chosen = []
         for number, checks, hint, screened in checked:
             if screened and unscreened:
@@ -476,21 +482,22 @@ class RuleStage:
                 if checks is not None:
                     continue   # a gate of strings is shut
             if hint is not None:
-                if id(hint) not in hinted:   # `when` hints are user patterns: bounded too
-                    hinted[id(hint)] = (hint.search(text) if deadline is None else
-                                        hint.search(text, timeout=_left(deadline))) is not None
-                if not hinted[id(hint)]:
+                found = hinted.get(hint)
+                if found is None:   # `when` hints are user patterns: bounded too
+                    found = hinted[hint] = (hint.search(text) if deadline is None else
+                                            hint.search(text, timeout=_left(deadline))) is not None
+                if not found:
                     continue
             chosen.append(number)
         if not plain:
             return chosen
         return sorted(plain + tuple(chosen)) if chosen else list(plain)
 
-    def matches(self, text: str, mask: int | None = None,
-                timeout: float | None = None) -> list[tuple[int, regex.Match]]:
+    def matches(self, text: str, mask: int | None = None, timeout: float | None = None,
+                active: "tuple | None" = None) -> list[tuple[int, regex.Match]]:
         """(rule number, match) for the line, as one alternation of all rules would find them."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        chosen = self.candidates(text, mask, deadline)
+        chosen = self.candidates(text, mask, deadline, active)
         if not chosen:
             return []
         found = scan([(number, self.patterns[number].regex) for number in chosen], text, deadline)
@@ -504,11 +511,11 @@ class RuleStage:
             found = [(scanner.rule_index(match), match) for match in matches]
         return found
 
-    def __call__(self, text: str, timeout: float | None = None,
-                 mask: int | None = None) -> list[Edit | Flag]:
+    def __call__(self, text: str, timeout: float | None = None, mask: int | None = None,
+                 active: "tuple | None" = None) -> list[Edit | Flag]:
         results: list[Edit | Flag] = []
         consumed = 0
-        for number, match in self.matches(text, mask, timeout):
+        for number, match in self.matches(text, mask, timeout, active):
             rule, template = self.outputs[number]
             start, end = match.span()
             if end < len(text) and unicodedata.category(text[end])[0] == "M":
