@@ -14,8 +14,8 @@ analyse gets no gate and is always tried. Strings inside a case-insensitive part
 casefolded and looked for in the casefolded line. Most lines are ASCII, where `\p{L}` is
 [A-Za-z] and "–" cannot occur: a second analysis gives the gates that hold for them.
 
->>> [sorted(gate) for gate in gates(r"(?<![\p{L}])[0-9]+ ?%")]
-[[('%', False)], [('0', False), ('1', False), ('2', False), ('3', False), ('4', False), ('5', False), ('6', False), ('7', False), ('8', False), ('9', False)]]
+>>> sorted(text for text, _ in gates(r"(?<![\p{L}])[0-9]+%")[0])   # digits run on into "%"
+['0%', '1%', '2%', '3%', '4%', '5%', '6%', '7%', '8%', '9%']
 >>> gates(r"\b(?i:mr)\.(?=\s)")
 [frozenset({('mr.', True)})]
 >>> len(gates(r"\p{Sc}[0-9]")[0]), sorted(gates(r"\p{Sc}[0-9]", ascii=True)[0])[:2]
@@ -56,31 +56,41 @@ FUZZY_RE = regex.compile(r"\{[^{}]*[deis]\s*(?:[<=}]|$)")   # x{e<=1}: `regex`'s
 POSIX_CLASS_RE = regex.compile(r"\[:\^?[A-Za-z]+:\]")
 NAMED_GROUP_RE = regex.compile(r"(?<!\\)((?:\\\\)*)\(\?P?<(?![=!])[^>]*>")
 COMMON_PUNCTUATION = set(" .,;:'\"-()!?\n\t")
+EVERYWHERE = set(" .,'\n\t")    # in nearly every line
+OFTEN = set("-\"")             # in many lines; the rest of COMMON_PUNCTUATION in some
 GLUED_PUNCTUATION_RE = regex.compile(r"[A-Za-z0-9][.'-][A-Za-z0-9]|(?<![a-z])\.[A-Za-z0-9]")
 CATEGORY_ESCAPES = {"DIGIT": r"\d", "WORD": r"\w", "SPACE": r"\s"}
 
 
 class _Info:
     """What a sub-pattern can match: `exact`, every string it matches (None when too many or
-    unknown), and `gates` found inside it (each a set one of whose strings any match holds)."""
+    unknown); `prefix` and `suffix`, strings one of which every match starts (ends) with
+    (None when unknown); and `gates` found inside it (each a set one of whose strings any
+    match holds)."""
 
-    __slots__ = ("exact", "gates")
+    __slots__ = ("exact", "gates", "prefix", "suffix")
 
-    def __init__(self, exact: frozenset[Literal] | None, gates: list[Gate] | None = None):
+    def __init__(self, exact: frozenset[Literal] | None, gates: list[Gate] | None = None,
+                 prefix: frozenset[Literal] | None = None, suffix: frozenset[Literal] | None = None):
         self.exact, self.gates = exact, gates or []
+        self.prefix = exact if prefix is None else prefix
+        self.suffix = exact if suffix is None else suffix
 
 
 EMPTY = frozenset({("", False)})
 
 
 def minimal_gate(gate: Gate) -> Gate:
-    """The gate without strings that hold a shorter string of it (" %" goes when "%" is in)."""
-    def implied(literal: Literal) -> bool:
-        text, folded = literal
-        return any(other != literal and (other[0] in text if not other[1] or folded
-                                         else other[0] in text.casefold())
-                   for other in gate)
-    return frozenset(literal for literal in gate if not implied(literal))
+    """The gate without the strings whose presence implies another's (" %" goes when "%" is
+    in; "face" as written goes when "face" in any case is in)."""
+    def implies(literal: Literal, other: Literal) -> bool:
+        (text, folded), (other_text, other_folded) = literal, other
+        if other_folded:
+            return other_text in (text if folded else text.casefold())
+        # a string found casefolded says nothing of the case it is written in
+        return other_text in text and (not folded or other_text.casefold() == other_text.upper())
+    return frozenset(literal for literal in gate
+                     if not any(other != literal and implies(literal, other) for other in gate))
 
 
 def _usable(strings: frozenset[Literal] | None) -> bool:
@@ -95,9 +105,18 @@ def _join(left: frozenset[Literal], right: frozenset[Literal]) -> frozenset[Lite
 
 
 def _best(info: _Info) -> Gate | None:
-    """The most selective gate a sub-pattern offers (its exact strings count as one)."""
-    candidates = list(info.gates) + ([info.exact] if _usable(info.exact) else [])
+    """The most selective gate a sub-pattern offers (its exact strings, and those it starts
+    or ends with, count as gates too)."""
+    candidates = list(info.gates) + [strings for strings in (info.exact, info.prefix, info.suffix)
+                                     if _usable(strings)]
     return min(candidates, key=gate_cost, default=None)
+
+
+def _union(sets: list) -> frozenset[Literal] | None:
+    if any(strings is None for strings in sets):
+        return None
+    union = frozenset().union(*sets)
+    return union if len(union) <= MAX_STRINGS else None
 
 
 class _Analysis:
@@ -174,9 +193,9 @@ class _Analysis:
                 if len(union) <= MAX_STRINGS:
                     return _Info(union)
             bests = [_best(option) for option in options]
-            if all(best is not None for best in bests):
-                return _Info(None, [frozenset().union(*bests)])
-            return _Info(None)
+            gates = [frozenset().union(*bests)] if all(best is not None for best in bests) else []
+            return _Info(None, gates, prefix=_union([option.prefix for option in options]),
+                         suffix=_union([option.suffix for option in options]))
         if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
             low, high, body = value
             info = self.sequence(body, fold)
@@ -196,8 +215,8 @@ class _Analysis:
                     return _Info(strings)
             if low == 0:
                 return _Info(None)
-            best = _best(info)
-            return _Info(None, [best] if best is not None else [])
+            best = _best(info)   # at least once: it starts and ends as its body does
+            return _Info(None, [best] if best is not None else [], prefix=info.prefix, suffix=info.suffix)
         if op is sre.ASSERT:   # a lookaround that must hold: what it needs, the line holds
             best = _best(self.sequence(value[1], fold))
             return _Info(EMPTY, [best] if best is not None else [])
@@ -207,32 +226,41 @@ class _Analysis:
 
     def sequence(self, items, fold: bool) -> _Info:
         gates: list[Gate] = []
-        run: frozenset[Literal] | None = EMPTY   # exact strings of the current unbroken run
-        broken = False
+        run = EMPTY          # exact strings of the current unbroken run
+        prefix = None        # what the sequence starts with, once a run has been broken
         for item in items:
             info = self.node(item, fold)
             gates.extend(info.gates)
-            joined = _join(run, info.exact) if run is not None and info.exact is not None else None
-            if joined is None:
-                if _usable(run):
-                    gates.append(run)
-                broken = True
-                run = info.exact if info.exact is not None and len(info.exact) <= MAX_STRINGS else EMPTY
-            else:
+            joined = _join(run, info.exact) if info.exact is not None else None
+            if joined is not None:
                 run = joined
-        if not broken:
+                continue
+            # the run ends here: it goes on into what the item starts with, where that is known
+            ended = (_join(run, info.prefix) if info.prefix is not None else None) or run
+            if _usable(ended):
+                gates.append(ended)
+            if prefix is None:
+                prefix = ended
+            # the next run starts with what the item ends with
+            if info.exact is not None and len(info.exact) <= MAX_STRINGS:
+                run = info.exact
+            else:
+                run = info.suffix if info.suffix is not None and len(info.suffix) <= MAX_STRINGS else EMPTY
+        if prefix is None:
             return _Info(run, gates)
         if _usable(run):
             gates.append(run)
-        return _Info(None, gates)
+        return _Info(None, gates, prefix=prefix, suffix=run)
 
 
 def _literal_cost(literal: Literal) -> float:
     """A rough chance that a line of English holds this string (for choosing gates only)."""
     text, folded = literal
     core = _core(text)
-    if not core:   # " " and "." are common; "  ", ".." and a tab are not
-        return 0.8 if len(text) == 1 and text not in "\t\n" else 0.05
+    if not core:   # " " and "." are common; "-" less so; ":", "  ", ".." and a tab are not
+        if len(text) > 1 or text in "\t\n":
+            return 0.05
+        return 0.8 if text in EVERYWHERE else 0.3 if text in OFTEN else 0.1
     if not core.isascii() or not core.isalnum():
         return 0.02    # a symbol or a letter from elsewhere
     if not core.isalpha():
@@ -318,22 +346,23 @@ LETTER_ORDER = "etaoinshrdlcumwfgypbvkjxqz"
 ASCII_ORDER = "etaoinshrdlcumwfgypbvkTIjxSAMHqWCBzNOPDFRLGJEKUVYQZX"
 
 
-def _rarity(char: str) -> int:
-    """Lower is rarer in English text: symbols and digits, then letters by frequency."""
-    if char in COMMON_PUNCTUATION:
+def _rarity(char: str, order: str = LETTER_ORDER) -> int:
+    """Lower is rarer in English text: symbols, some punctuation, digits (in the lines that
+    need normalizing, digits abound), then letters by frequency, then spaces and periods."""
+    if char in EVERYWHERE:
         return 90
-    if char in LETTER_ORDER:
-        return 80 - LETTER_ORDER.index(char)
-    return 1 if char.isdigit() else 0
+    if char in OFTEN:
+        return 50
+    if char in COMMON_PUNCTUATION:
+        return 2
+    if char in order:
+        return 80 - order.index(char)
+    return 3 if char.isdigit() else 0
 
 
 def _written_rarity(char: str) -> int:
     """As _rarity, for a character as written (case counts)."""
-    if char in COMMON_PUNCTUATION:
-        return 90
-    if char in ASCII_ORDER:
-        return 80 - ASCII_ORDER.index(char)
-    return 1 if char.isdigit() else 0
+    return _rarity(char, ASCII_ORDER)
 
 
 def key_characters(gate: Gate, ascii: bool = False) -> frozenset[str]:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import normalizer
 from normalizer.checks import cases
 from normalizer.stages.base import Scanner
-from normalizer.triggers import TriggerIndex, gates, key_characters, trie_pattern
+from normalizer.triggers import TriggerIndex, gates, key_characters, minimal_gate, trie_pattern
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -98,7 +98,7 @@ def test_a_gate_holds_wherever_its_pattern_matches(text, pattern):
 
 def test_gates_of_some_patterns():
     assert gates(r"\d+%") == [frozenset({("%", False)})]      # \d: any Unicode digit
-    assert gates(r"\d+%", ascii=True) == [frozenset({("%", False)}),
+    assert gates(r"\d+%", ascii=True) == [frozenset((digit + "%", False) for digit in "0123456789"),
                                           frozenset((digit, False) for digit in "0123456789")]
     assert gates(r"(?i:llama)") == [frozenset({("llama", True)})]
     assert gates(r"(?<=\bHenry )VIII") == [frozenset({("VIII", False)}),
@@ -114,3 +114,10 @@ def test_trie_pattern_finds_any_of_its_strings():
     pattern = regex.compile(trie_pattern(strings))
     for text in ["a llama", "CUDA", "cuda", "c++ code", "a.b", "axb", "lam"]:
         assert bool(pattern.search(text)) == any(s in text for s in strings), text
+
+
+def test_a_gate_keeps_the_strings_it_needs():
+    assert minimal_gate({(" %", False), ("%", False)}) == {("%", False)}
+    # "face" in any case is found wherever "face" as written is, not the other way round
+    assert minimal_gate({("face", False), ("face", True)}) == {("face", True)}
+    assert minimal_gate({("a1", True), ("1", False)}) == {("1", False)}
