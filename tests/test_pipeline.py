@@ -117,7 +117,7 @@ def test_line_timeout_passes_line_through_and_flags(tmp_path):
         line_timeout: 0.05
         stages: [{name: slow, kind: rules, rules: [slow.yaml]}]
     """))
-    text = "a" * 60 + "c b"   # the "b" opens the rule's gate: a line without one never tries it
+    text = "a" * 60 + "c ab"   # "ab" opens the rule's gate: a line without one never tries it
     result = pipe.normalize(text)
     assert result.text == text
     assert [flag.rule for flag in result.flags] == ["timeout"]
