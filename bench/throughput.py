@@ -10,23 +10,30 @@ Two LJSpeech-like manifests (`id|text|`, about 100 characters a line):
   written and normalized columns, so this mix is harder than the real corpus.
 - "dense": every line holds something to normalize (the bundled sample and the LJSpeech and
   LibriTTS dev sets, written side): the worst case.
-Every figure is a whole `ttsnorm run` process, start-up included.
+Lines repeat from a few thousand sources, so each is made unique by swapping one word for a
+random English word (what a cache has seen must not make the figure). Every figure is a
+whole `ttsnorm run` process, start-up included.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from itertools import cycle, islice
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
+ENGLISH_WORDS = ROOT / "normalizer" / "data" / "english_words.txt.gz"
 
 
 def clean(text: str) -> str:
@@ -58,11 +65,28 @@ def ljspeech_texts() -> list[str]:
 
 
 MIXES = {"ljspeech": ljspeech_texts, "dense": dense_texts}
+WORD_RE = re.compile(r"(?<![\w$.-])[A-Za-z]{3,}(?![\w.-])")
+
+
+def unique_lines(texts: list[str], lines: int) -> Iterator[str]:
+    """The texts over and over, each time with one word swapped for a random English word,
+    so that no line repeats: a cache that saw a line before must not make the figure."""
+    words = [word for word in gzip.open(ENGLISH_WORDS, "rt", encoding="utf-8").read().split()
+             if word.isalpha() and len(word) > 2]
+    rng = random.Random(5)
+    for text in islice(cycle(texts), lines):
+        spots = list(WORD_RE.finditer(text))
+        if spots:
+            spot = rng.choice(spots)
+            word = rng.choice(words)
+            word = word.capitalize() if spot.group()[0].isupper() else word
+            text = text[:spot.start()] + word + text[spot.end():]
+        yield text
 
 
 def write_manifest(path: Path, lines: int, mix: str = "ljspeech") -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        for number, text in enumerate(islice(cycle(MIXES[mix]()), lines)):
+        for number, text in enumerate(unique_lines(MIXES[mix](), lines)):
             handle.write(f"LJ{number:06d}|{text}|\n")
 
 

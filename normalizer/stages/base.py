@@ -382,18 +382,21 @@ class RuleStage:
                     raise RuleError(f"rule {rule.id!r}: bad 'when' pattern: {error}",
                                     path=rule.path, line=rule.line) from None
         self.hints = [hints.get(rule.when) if rule.when else None for rule in self.rules]
-        # per kind of line (any, ASCII): rules always tried, rules grouped by trigger bits
+        self.screens = [self._screen(ascii) for ascii in (0, 1)]
+        # Per kind of line (any, ASCII), in rule order: (trigger bits, rule number) of the
+        # rules tried as they are, (trigger bits, what to check) of the others.
         self.triggers = []
         for ascii in (0, 1):
-            by_bits: dict[int, list[int]] = {}
+            screened = self.screens[ascii][2] if self.screens[ascii] else frozenset()
+            plain, checked, bits = [], [], 0
             for number, pattern in enumerate(self.patterns):
-                by_bits.setdefault(pattern.gating[ascii][0], []).append(number)
-            always = tuple(by_bits.pop(0, ()))
-            bits = 0
-            for group in by_bits:
-                bits |= group
-            self.triggers.append((always, list(by_bits.items()), bits))
-        self.screens = [self._screen(ascii) for ascii in (0, 1)]
+                gates, checks, hint = pattern.gating[ascii][0], pattern.gating[ascii][1], self.hints[number]
+                bits |= gates
+                if checks or hint is not None or number in screened:
+                    checked.append((gates, (number, checks, hint, number in screened)))
+                else:
+                    plain.append((gates, number))
+            self.triggers.append((tuple(plain), tuple(checked), bits))
         self._active: dict[int, tuple[int, ...]] = {}
         self._combined: dict[tuple[int, ...], Scanner] = {}
 
@@ -431,19 +434,12 @@ class RuleStage:
         rules to try as they are, and, for the others, what to check first (rule number, its
         gates of strings, its `when` hint, whether the stage's screen covers it)."""
         ascii = mask & ASCII_LINE
-        always, gated, bits = self.triggers[ascii]
+        plain_rules, checked_rules, bits = self.triggers[ascii]
         key = (mask & bits) | ascii
         if key in self._active:
             return self._active[key]
-        screened = self.screens[ascii][2] if self.screens[ascii] else frozenset()
-        plain, checked = [], []
-        for number in sorted(always + tuple(number for group, numbers in gated
-                                            if key & group == group for number in numbers)):
-            checks, hint = self.patterns[number].gating[ascii][1], self.hints[number]
-            if checks or hint is not None or number in screened:
-                checked.append((number, checks, hint, number in screened))
-            else:
-                plain.append(number)
+        plain = tuple(number for gates, number in plain_rules if key & gates == gates)
+        checked = tuple(entry for gates, entry in checked_rules if key & gates == gates)
         found = (tuple(plain), tuple(checked)) if plain or checked else None
         if len(self._active) > 4096:
             self._active.clear()
