@@ -110,12 +110,15 @@ def _ranges(codes: list[int]) -> str:
     return "".join(parts)
 
 
-# The analysis costs a compile and a thousand probes per stage; its results are kept on disk,
-# keyed by a hash of the pattern, so a run starts without redoing them. The same file records
-# which stage patterns have compiled, so that they can be compiled when first needed.
-# One file per `regex` release: what compiled under one release is not promised under another.
-CACHE_FILE = (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm"
-              / f"analysis-v2-regex-{regex.__version__}.json")
+# The analyses of patterns (this module's and triggers.py's) cost a compile and many probes
+# each; their results are kept on disk, keyed by a hash of the pattern, so a run starts
+# without redoing them. The same file records which patterns have compiled, so that they can
+# be compiled when first needed. One file per `regex` release (what compiled under one is not
+# promised under another) and per version of the analysing code; older files are removed.
+_CODE = hashlib.sha1(b"".join((Path(__file__).parent / name).read_bytes()
+                              for name in ("prefilter.py", "triggers.py"))).hexdigest()[:12]
+CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm"
+CACHE_FILE = CACHE_DIR / f"analysis-{_CODE}-regex-{regex.__version__}.json"
 _cache: dict[str, Any] | None = None
 _unsaved = False
 
@@ -148,6 +151,9 @@ def _save_cache() -> None:
                                          encoding="utf-8") as handle:
             json.dump(_cache, handle)
         os.replace(handle.name, CACHE_FILE)
+        for stale in CACHE_DIR.glob("*.json"):   # what older code or another regex left
+            if stale != CACHE_FILE and stale.name.startswith(("analysis-", "first-characters-")):
+                stale.unlink(missing_ok=True)
     except OSError:
         pass
 
