@@ -25,6 +25,7 @@ from typing import Iterable
 
 import regex
 
+from . import prefilter
 from .budget import LineBudget, LineTimeout, compile_clock
 from .edits import Alignment, Change, Edit, Flag, Flagged, apply_edits, check_edits
 from .errors import RuleError
@@ -229,6 +230,7 @@ class Pipeline:
         self.index = TriggerIndex()   # one trigger mask per line serves every stage
         self.stages = [build_stage(stage, spec.style, self.index)
                        for stage in spec.stages if stage.enabled]
+        prefilter.flush()   # the analyses of new patterns, for the next process to start from
 
     def __reduce__(self):
         return (Pipeline, (self.spec,))

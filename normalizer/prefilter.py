@@ -130,15 +130,20 @@ def _load_cache() -> dict[str, str | None]:
             _cache = json.loads(CACHE_FILE.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             _cache = {}
+        atexit.register(flush)
     return _cache
 
 
 def _changed() -> None:
-    """Note a new entry; the file is written once, when the process ends."""
+    """Note a new entry; the file is written at `flush`, or when the process ends."""
     global _unsaved
-    if not _unsaved:
-        _unsaved = True
-        atexit.register(_save_cache)
+    _unsaved = True
+
+
+def flush() -> None:
+    """Write what is new now (before worker processes start and would redo it)."""
+    if _unsaved:
+        _save_cache()
 
 
 def _save_cache() -> None:
