@@ -24,10 +24,6 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-# Seconds spent compiling patterns when a line first needed them: not the line's time.
-compile_clock = [0.0]
-
-
 class LineTimeout(BaseException):
     """The line ran out of time. A BaseException, so that no `except Exception` inside a
     stage or a verbalizer can swallow it."""
@@ -37,6 +33,7 @@ class LineTimeout(BaseException):
 
 
 _armed = False   # the timer is running for a line; a late signal after it stops is ignored
+_current: "LineBudget | None" = None   # the budget of the line being normalized
 
 
 def _on_alarm(signum, frame) -> None:
@@ -74,16 +71,18 @@ class LineBudget:
         self.deadline = 0.0
 
     def __enter__(self) -> "LineBudget":
-        global _armed
+        global _armed, _current
         self.deadline = time.monotonic() + self.seconds
         self.timer = _timer_available()
         if self.timer:
             _armed = True
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        _current = self
         return self
 
     def __exit__(self, *exc) -> None:
-        global _armed
+        global _armed, _current
+        _current = None
         if self.timer:
             _armed = False
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -101,9 +100,14 @@ class LineBudget:
 
 @contextmanager
 def compiling() -> Iterator[None]:
-    """Compiling a pattern on first need: the time is not the line's (the timer stops)."""
+    """Compiling a pattern on first need: the time is not the line's (the timer stops, or
+    the deadline moves)."""
     global _armed
-    started = time.perf_counter()
+    budget = _current
+    if budget is None:
+        yield
+        return
+    started = time.monotonic()
     left = signal.getitimer(signal.ITIMER_REAL)[0] if _armed else 0.0
     was_armed = _armed
     if was_armed:
@@ -112,7 +116,7 @@ def compiling() -> Iterator[None]:
     try:
         yield
     finally:
-        compile_clock[0] += time.perf_counter() - started
+        budget.deadline += time.monotonic() - started
         if was_armed:
             _armed = True
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))

@@ -26,7 +26,7 @@ from typing import Iterable
 import regex
 
 from . import prefilter
-from .budget import LineBudget, LineTimeout, compile_clock
+from .budget import LineBudget, LineTimeout
 from .edits import Alignment, Change, Edit, Flag, Flagged, apply_edits, check_edits
 from .errors import RuleError
 from .rules import LineDict, load_rules, load_yaml, merge_tables, read_rule_files
@@ -282,12 +282,7 @@ class Pipeline:
                 try:
                     active = stage.active(mask)
                     if active:
-                        if budget.timer:
-                            output = stage(text, mask=mask, active=active)
-                        else:   # the searches keep the time; a first compile is not the line's
-                            compiled = compile_clock[0]
-                            output = stage(text, timeout=budget.timeout(), mask=mask, active=active)
-                            budget.deadline += compile_clock[0] - compiled
+                        output = stage(text, timeout=budget.timeout(), mask=mask, active=active)
                     if not output:   # most stages find nothing on most lines
                         raised[index] = []
                         if trace is not None:

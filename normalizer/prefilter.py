@@ -183,6 +183,20 @@ def first_characters(pattern: str) -> str | None:
     return cached("", pattern, analyse)
 
 
+def with_lookahead(pattern: str) -> str:
+    """The pattern, led by a lookahead of the characters it can start with where that lets
+    the engine skip most positions of a line (not when it can start with "e" or a space).
+    Kept on disk like the analysis."""
+    return cached("lookahead:", pattern, _lead)
+
+
+def _lead(pattern: str) -> str:
+    start = first_characters(pattern)
+    if start is None or regex.match(start, "e") or regex.match(start, " "):
+        return pattern
+    return f"(?={start})(?:{pattern})"
+
+
 def compiled_before(pattern: str) -> bool:
     """True if this exact pattern has compiled without error in an earlier run."""
     return _load_cache().get("compiled:" + _key(pattern)) is not None

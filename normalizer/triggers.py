@@ -26,9 +26,7 @@ casefolded and looked for in the casefolded line. Most lines are ASCII, where `\
 
 from __future__ import annotations
 
-import hashlib
 import re
-from pathlib import Path
 
 try:   # the standard library's own regular-expression parser (private, stable in practice)
     import re._parser as sre_parse
@@ -38,10 +36,6 @@ except ImportError:   # Python 3.10
     import sre_constants as sre  # type: ignore[no-redef]
 
 import regex
-
-# Results of the analysis are kept on disk (prefilter.cached); they are keyed by this file's
-# own text, so that a change to the analysis is never answered from an older one.
-ANALYSIS_VERSION = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
 
 # A literal: (text, folded). A folded literal is looked for in the casefolded line.
 Literal = tuple[str, bool]

@@ -42,7 +42,7 @@ def test_in_the_main_thread_the_timer_keeps_the_time():
 
 def test_the_timer_cuts_a_line_on_time(slow):
     flagged, seconds = timed_out(slow, TEXT)
-    assert flagged and seconds < 0.6
+    assert flagged and seconds < 1.7   # a 0.2 s budget; the pattern alone would run for ever
     assert slow.normalize("aab").text == "z"   # and the next line runs as usual
 
 

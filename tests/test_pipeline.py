@@ -64,7 +64,8 @@ def test_user_pipeline_extends_overrides_and_disables(tmp_path):
           asr_fixes: [fixes.yaml]
     """))
     assert pipe.normalize("ChachiPT and Grock").text == "Chatty-fixed and Grok"
-    assert pipe.normalize("LLAMA").text != "Llama"
+    llama = pipe.normalize("LLAMA")    # llama-caps is off: an acronym like any other
+    assert llama.text == "L L A M A" and [change.rule for change in llama.edits] == ["acronym"]
     assert "residue" not in [stage.name for stage in pipe.stages]
 
 

@@ -246,8 +246,8 @@ def test_sample_report_in_a_browser(browser, tmp_path):
 
     shot = tmp_path / "report.png"
     page.screenshot(path=str(shot))
-    DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
-    if not DOCS_SCREENSHOT.exists() or DOCS_SCREENSHOT.read_bytes() != shot.read_bytes():
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("TTSNORM_UPDATE_DOCS"):   # refresh the README's picture on purpose only
         shutil.copyfile(shot, DOCS_SCREENSHOT)
 
     page.select_option("#stage", "asr_fixes")          # a filter narrows the list

@@ -1,8 +1,9 @@
 """RuleStage: the mechanism every stage shares. Its knowledge comes from rule files.
 
-- All rules of a stage are compiled into one alternation and matched in a single scan of
-  the stage's input: the leftmost match wins; at the same position, the rule listed first.
-  Rules never see each other's output; cascades happen only between stages.
+- A stage's rules behave as one alternation matched in a single scan of the stage's input:
+  the leftmost match wins; at the same position, the rule listed first. Rules never see each
+  other's output; cascades happen only between stages. (A line is tried only against the
+  rules it can trigger, each searched alone, and their matches merged: see RuleStage.)
 - A rule's output is a `replace` template or a `say` verbalizer call. A template holds
   literal text, `\\g<group>` for a group's text and `{verbalizer}` / `{verbalizer:group}` for
   a verbalizer applied to the whole match or to one group.
@@ -30,9 +31,9 @@ from .. import verbalize
 from ..budget import compiling
 from ..edits import Edit, Flag
 from ..errors import RuleError
-from ..prefilter import cached, compiled_before, first_characters, remember_compiled
+from ..prefilter import cached, compiled_before, remember_compiled, with_lookahead
 from ..rules import Rule, check_pattern
-from ..triggers import ANALYSIS_VERSION, ASCII_LINE, TriggerIndex, rule_gating, trie_pattern
+from ..triggers import ASCII_LINE, TriggerIndex, rule_gating, trie_pattern
 from ..verbalize import DEFAULT_STYLE, Style
 
 # A verbalizer: (match, group name or None, rule args, style) -> spoken text.
@@ -40,6 +41,7 @@ Sayer = Callable[[regex.Match, "str | None", dict, Style], str]
 GROUP_NAME_RE = regex.compile(r"\(\?P?<([^\W\d]\w*)>")
 CALL_RE = regex.compile(r"\{\{|\}\}|\{([a-z_]+)(?::([A-Za-z_][A-Za-z0-9_]*))?\}")
 GROUP_RE = regex.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NON_DIGITS_RE = regex.compile(r"[^0-9]+")
 # A numbered group in a template (\1, \g<1>): rules are combined into one pattern, so numbers shift.
 NUMBERED_RE = regex.compile(r"(?<!\\)(?:\\\\)*\\(?:g<[1-9][0-9]*>|[1-9])")
 SCREEN_COST = 0.4   # a stage's screen covers rules whose strings are that rare (else it
@@ -71,7 +73,7 @@ def say_fraction(match: regex.Match, group: str | None, args: dict, style: Style
 def say_digits(match: regex.Match, group: str | None, args: dict, style: Style) -> str:
     """Digit by digit; other characters (dashes, dots) become `args.separator` (default: space)."""
     separator = args.get("separator", " ")
-    pieces = regex.split(r"[^0-9]+", group_text(match, group))
+    pieces = NON_DIGITS_RE.split(group_text(match, group))
     return separator.join(verbalize.digits(piece, zero=args.get("zero", "zero"))
                           for piece in pieces if piece)
 
@@ -233,20 +235,20 @@ class RulePattern:
 
     Compiling is most of a run's start-up, so a pattern that has compiled before (prefilter's
     cache) is compiled on first need (not on the line's time: budget.compiling); a new one is
-    compiled, and so checked, at load. A pattern that can start with few characters gets a leading lookahead
-    of them, which lets the engine skip the positions where it cannot start.
+    compiled, and so checked, at load. A pattern that can start with few characters gets a
+    leading lookahead of them, which lets the engine skip the positions where it cannot start.
     """
 
     __slots__ = ("rule", "source", "_regex", "gating")
 
     def __init__(self, rule: Rule, index: TriggerIndex):
         self.rule = rule
-        self.source = cached("source-v1:", rule.pattern, _with_lookahead)
+        self.source = with_lookahead(rule.pattern)
         # per kind of line (any, ASCII): trigger bits, gates to check string by string, and
         # the strings for the stage's screen with their cost
         self.gating = []
         for ascii in (False, True):
-            found = cached(f"{ANALYSIS_VERSION}gating:{int(ascii)}:", rule.pattern + "\0" + (rule.when or ""),
+            found = cached(f"gating:{int(ascii)}:", rule.pattern + "\0" + (rule.when or ""),
                            lambda _: rule_gating(rule.pattern, rule.when, ascii))
             bits = 0
             for keys in found["keys"]:
@@ -290,15 +292,6 @@ def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
         first, second = strings
         return folded, lambda text: first in text or second in text
     return folded, re.compile(trie_pattern(set(strings))).search
-
-
-def _with_lookahead(pattern: str) -> str:
-    """The pattern, led by a lookahead of the characters it can start with where that lets
-    the engine skip most positions of a line (not when it can start with "e" or a space)."""
-    start = first_characters(pattern)
-    if start is None or regex.match(start, "e") or regex.match(start, " "):
-        return pattern
-    return f"(?={start})(?:{pattern})"
 
 
 def _left(deadline: float) -> float:
@@ -380,14 +373,8 @@ class RuleStage:
                 template = None
             self.outputs.append((rule, template))
         self.patterns = [RulePattern(rule, self.index) for rule in self.rules]
-        hints: dict[str, regex.Pattern] = {}
-        for rule in self.rules:
-            if rule.when and rule.when not in hints:
-                try:
-                    hints[rule.when] = regex.compile(rule.when)
-                except regex.error as error:
-                    raise RuleError(f"rule {rule.id!r}: bad 'when' pattern: {error}",
-                                    path=rule.path, line=rule.line) from None
+        # one compiled pattern per distinct hint (rules.py checked them at load)
+        hints = {rule.when: regex.compile(rule.when) for rule in self.rules if rule.when}
         self.hints = [hints.get(rule.when) if rule.when else None for rule in self.rules]
         self.screens = [self._screen(ascii) for ascii in (0, 1)]
         # Per kind of line (any, ASCII), in rule order: (trigger bits, rule number) of the
@@ -404,7 +391,7 @@ class RuleStage:
                 else:
                     plain.append((gates, number))
             self.triggers.append((tuple(plain), tuple(checked), bits))
-        self._active: dict[int, tuple[int, ...]] = {}
+        self._active: dict[int, "tuple | None"] = {}   # trigger mask -> what `active` says
         self._combined: dict[tuple[int, ...], Scanner] = {}
 
     def _screen(self, ascii: int) -> "tuple[re.Pattern | None, re.Pattern | None, frozenset[int]] | None":
@@ -447,7 +434,7 @@ class RuleStage:
             return self._active[key]
         plain = tuple(number for gates, number in plain_rules if key & gates == gates)
         checked = tuple(entry for gates, entry in checked_rules if key & gates == gates)
-        found = (tuple(plain), tuple(checked)) if plain or checked else None
+        found = (plain, checked) if plain or checked else None
         if len(self._active) > 4096:
             self._active.clear()
         self._active[key] = found
