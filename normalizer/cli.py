@@ -13,6 +13,7 @@ naming the file and line, and exits with status 1; nothing is written.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -98,18 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_run(args: argparse.Namespace) -> int:
     from .report import read_diff_log, run_log, write_report
-    from .runner import RunOptions, run
+    from .runner import RunOptions, check_paths, run
     pipeline = Pipeline(read_spec(args.pipeline))
-    with run_log(args.input, args.report, args.diff_log) as diff_log:
-        options = RunOptions(
-            input=args.input, output=args.output, fmt=args.format,
-            manifest=manifests.Options(text_field=args.text_field, output_field=args.output_field,
-                                       delimiter=args.delimiter),
-            diff_log=diff_log, summary=args.summary, on_error=args.on_error,
-            rejects=args.rejects, jobs=max(1, args.jobs),
-            progress=sys.stderr.isatty() and not args.quiet, resume=args.resume,
-        )
-        summary = run(pipeline, options)
+    options = RunOptions(
+        input=args.input, output=args.output, fmt=args.format,
+        manifest=manifests.Options(text_field=args.text_field, output_field=args.output_field,
+                                   delimiter=args.delimiter),
+        diff_log=args.diff_log, summary=args.summary, on_error=args.on_error,
+        rejects=args.rejects, report=args.report, jobs=max(1, args.jobs),
+        progress=sys.stderr.isatty() and not args.quiet, resume=args.resume,
+    )
+    check_paths(options)   # before a temporary diff log is made for --report
+    with run_log(args.report, args.diff_log) as diff_log:
+        summary = run(pipeline, dataclasses.replace(options, diff_log=diff_log))
         if args.report:
             write_report(read_diff_log(diff_log), args.report, summary.as_dict(), source=args.input,
                          inputs=[args.input])

@@ -225,11 +225,8 @@ def write_report(entries: Iterable[dict], output: str, summary: dict | None = No
 
 
 @contextlib.contextmanager
-def run_log(input: str, report: str | None, diff_log: str | None) -> Iterator[str | None]:
+def run_log(report: str | None, diff_log: str | None) -> Iterator[str | None]:
     """The diff log a run writes: `diff_log`, or with `--report` alone a temporary one."""
-    if report and manifests.same_file(input, report):
-        raise NormalizerError(f"output {report} is the input file; choose another name "
-                              f"(the input is never modified)")
     if not report or diff_log not in (None, "-"):
         yield diff_log
         return

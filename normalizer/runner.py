@@ -46,6 +46,7 @@ class RunOptions:
     summary: str | None = None
     on_error: str = "fail"            # or "skip"
     rejects: str | None = None
+    report: str | None = None         # written after the run (cli); checked with the others
     jobs: int = 1
     progress: bool = False
     resume: bool = False              # continue the interrupted run to the same output
@@ -150,15 +151,21 @@ class Progress:
             sys.stderr.write("\r\033[K")
 
 
-def _check_paths(options: RunOptions) -> None:
-    outputs = [path for path in (options.output, options.diff_log, options.summary, options.rejects)
-               if path and path != "-"]
+def check_paths(options: RunOptions) -> None:
+    """Refuse, before any work, outputs that would overwrite the input or each other, or
+    that cannot be written where they are named."""
+    outputs = [path for path in (options.output, options.diff_log, options.summary,
+                                 options.rejects, options.report) if path and path != "-"]
     for path in outputs:
         if options.input != "-" and manifests.same_file(options.input, path):
             raise NormalizerError(f"output {path} is the input file; choose another name "
                                   f"(the input is never modified)")
         if os.path.isdir(path):
             raise NormalizerError(f"output {path} is a folder; name a file")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise NormalizerError(f"output {path}: the folder {folder} does not exist; create it "
+                                  f"or name another")
     for i, path in enumerate(outputs):
         if any(manifests.same_file(path, other) for other in outputs[i + 1:]):
             raise NormalizerError(f"{path} is named for two outputs; give each its own file")
@@ -248,7 +255,7 @@ def run(pipeline: Pipeline, options: RunOptions) -> Summary:
     rejects_path = options.rejects
     if options.on_error == "skip" and rejects_path is None and options.output != "-":
         rejects_path = options.output + ".rejects"
-    _check_paths(replace(options, rejects=rejects_path))
+    check_paths(replace(options, rejects=rejects_path))
     if options.checkpoint_every % CHUNK:
         raise ValueError(f"checkpoint_every must be a multiple of {CHUNK}")
     outputs = {"output": options.output, "diff_log": options.diff_log, "rejects": rejects_path}

@@ -339,9 +339,15 @@ def test_output_paths_that_would_overwrite_the_input(setup, tmp_path):
                  ["-o", other, "--on-error", "skip", "--rejects", source], ["-o", other, "--report", source]):
         done = cli("run", source, *args, "-p", setup["pipeline"], "-q")
         assert done.returncode == EXIT_USER_ERROR and b"is the input file" in done.stderr, (args, done.stderr)
-    for args in (["-o", other, "--diff-log", other], ["-o", other, "--summary", tmp_path / "./out.txt"]):
+    for args in (["-o", other, "--diff-log", other], ["-o", other, "--summary", tmp_path / "./out.txt"],
+                 ["-o", other, "--report", other], ["-o", other, "--diff-log", "d.jsonl", "--report", "d.jsonl"]):
         done = cli("run", source, *args, "-p", setup["pipeline"], "-q")
         assert done.returncode == EXIT_USER_ERROR and b"named for two outputs" in done.stderr
+    missing = tmp_path / "nodir" / "x"
+    for args in (["-o", missing], ["-o", other, "--diff-log", missing], ["-o", other, "--summary", missing],
+                 ["-o", other, "--report", missing]):   # refused before any work
+        done = cli("run", source, *args, "-p", setup["pipeline"], "-q")
+        assert done.returncode == EXIT_USER_ERROR and b"does not exist" in done.stderr, args
     done = cli("run", source, "-o", tmp_path, "-p", setup["pipeline"], "-q")
     assert done.returncode == EXIT_USER_ERROR and b"is a folder" in done.stderr
     assert source.read_bytes() == b"a|I paid $5|\n"
