@@ -75,6 +75,14 @@ class PipelineSpec:
     line_timeout: float = 1.0
 
 
+def _file_list(files, key: str, stage: str, path: str, line: int) -> list[str]:
+    """A stage's entry under `rules:` or `remove_rules:`: a file name or a list of them."""
+    files = [files] if isinstance(files, str) else files
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise RuleError(f"'{key}' of stage {stage!r} must be a list of rule files", path=path, line=line)
+    return files
+
+
 def _resolve(base: Path, name: str) -> Path:
     """Resolve a file named in a pipeline or rule file, relative to that file."""
     return (base.parent / name).resolve()
@@ -177,10 +185,7 @@ def read_spec(path: str | Path | None = None, _seen: tuple[str, ...] = ()) -> Pi
         if name not in by_name:
             raise RuleError(f"'rules' names unknown stage {name!r}; stages: {', '.join(names)}",
                             path=where, line=getattr(extra, "line", data.line))
-        files = [files] if isinstance(files, str) else files
-        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            raise RuleError(f"'rules' of stage {name!r} must be a list of rule files",
-                            path=where, line=getattr(extra, "line", data.line))
+        files = _file_list(files, "rules", name, where, getattr(extra, "line", data.line))
         stage = stages[by_name[name]]
         stages[by_name[name]] = replace(
             stage, rules=stage.rules + tuple(str(_resolve(path, f)) for f in files))
@@ -193,7 +198,7 @@ def read_spec(path: str | Path | None = None, _seen: tuple[str, ...] = ()) -> Pi
             raise RuleError(f"'remove_rules' names unknown stage {name!r}; stages: {', '.join(names)}",
                             path=where, line=data.line)
         stage = stages[by_name[name]]
-        for file in [files] if isinstance(files, str) else files:
+        for file in _file_list(files, "remove_rules", name, where, data.line):
             # a bundled file ("packs/dev_tools.yaml") or one next to this pipeline file
             matches = {str(_resolve(path, file)), str((BUNDLED_DIR / file).resolve())} & set(stage.rules)
             if not matches:
@@ -212,13 +217,29 @@ def build_stage(spec: StageSpec, style: Style, index: TriggerIndex | None = None
     """Read a stage's rule files and build the stage (`index`: the pipeline's triggers)."""
     cls = STAGES[spec.kind]
     files = read_rule_files(list(spec.rules), cls.TABLES)
-    tables = merge_tables(files, cls.TABLES)
-    try:
-        defines = cls.table_defines(tables)
-    except (KeyError, TypeError, ValueError) as error:
-        raise RuleError(f"stage {spec.name!r}: bad table: {error}", path=spec.rules[-1]) from None
+    # Tables are merged file by file, so that a bad entry is blamed on the file that adds it.
+    tables, defines, where = {}, None, (spec.rules[-1], None)
+    for number, (path, data) in enumerate(files):
+        if cls.TABLES & set(data):
+            tables, where = merge_tables(files[:number + 1], cls.TABLES), (path, data.line)
+            defines = _with_tables(cls.table_defines, tables, spec.name, where)
+    if defines is None:
+        defines = _with_tables(cls.table_defines, tables, spec.name, where)
     rules = load_rules(files, defines)
-    return cls(spec.name, rules, tables, style, index)
+    return _with_tables(lambda tables: cls(spec.name, rules, tables, style, index), tables,
+                        spec.name, where)
+
+
+def _with_tables(build, tables: dict, stage: str, where: "tuple[str, int | None]"):
+    """`build(tables)`; a table entry of the wrong shape is the rule file's mistake (`where`:
+    the file, and line, that added the last tables)."""
+    try:
+        return build(tables)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        path, line = where
+        raise RuleError(f"stage {stage!r}: bad table entry ({type(error).__name__}: {error}); "
+                        f"see the stage's tables in its bundled rule file for the shape",
+                        path=path, line=line) from None
 
 
 class Pipeline:

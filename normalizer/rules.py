@@ -323,6 +323,10 @@ def read_rule_files(paths: list[str], table_keys: frozenset[str] = frozenset(),
             raise RuleError(f"unknown top-level key(s) {', '.join(sorted(map(str, unknown)))}; "
                             f"known here: {known}", path=path, line=data.line)
         includes = _string_list(data.get("include", []), "include", path, data.line)
+        for name in includes:
+            included = Path(path).parent / name
+            if not included.is_file():
+                raise RuleError(f"include {name!r}: file not found ({included})", path=path, line=data.line)
         files += read_rule_files([str(Path(path).parent / name) for name in includes],
                                  table_keys, _including + (resolved,))
         files.append((path, data))
@@ -334,14 +338,16 @@ def merge_tables(files: list[tuple[str, LineDict]], table_keys: frozenset[str]) 
     tables: dict = {}
     for path, data in files:
         for key in table_keys & set(data):
-            value = data[key]
-            if isinstance(value, list):
-                tables[key] = tables.get(key, []) + value
-            elif isinstance(value, dict):
-                tables[key] = {**tables.get(key, {}), **value}
-            else:
+            value, before = data[key], tables.get(key)
+            if not isinstance(value, (list, dict)):
                 raise RuleError(f"table '{key}' must be a list or a mapping", path=path,
                                 line=data.line)
+            if before is not None and type(before) is not type(value):
+                kind = "list" if isinstance(before, list) else "mapping"
+                raise RuleError(f"table '{key}' must be a {kind}, as in the files before this one",
+                                path=path, line=data.line)
+            tables[key] = before + value if isinstance(value, list) and before else (
+                {**before, **value} if before else value)
     return tables
 
 

@@ -351,3 +351,37 @@ def test_a_normalized_text_the_format_cannot_hold_is_passed_through(tmp_path):
     assert out.read_bytes() == b"a|say pipe now|say pipe now\nb|a newline here|a newline here\nc|fine|fine\n"
     flags = [json.loads(line)["flags"][0] for line in log.read_text().splitlines()]
     assert [(flag["stage"], flag["rule"]) for flag in flags] == [("output", "unwritable")] * 2
+
+
+def test_a_bad_table_or_pipeline_entry_names_its_file(tmp_path):
+    """Tables of the wrong shape, a bad `remove_rules`, a missing include: one message naming
+    the user's file, never a traceback nor the bundled file's name."""
+    write(tmp_path, "e.yaml", "rules: []\nspoken: [abc]\n")                 # a mapping in electronic.yaml
+    write(tmp_path, "d.yaml", "rules: []\nmonths: [[1]]\n")                 # rows of names in dates.yaml
+    write(tmp_path, "i.yaml", "include: [nothere.yaml]\nrules: []\n")
+    for stage, file, words in [("electronic", "e.yaml", "must be a mapping"),
+                               ("dates", "d.yaml", "bad table entry"),
+                               ("numbers", "i.yaml", "'nothere.yaml': file not found")]:
+        pipeline = write(tmp_path, "p.yaml", f"extends: default\nrules: {{{stage}: [{file}]}}\n")
+        with pytest.raises(RuleError) as caught:
+            normalizer.load(pipeline)
+        assert words in str(caught.value) and caught.value.path.endswith(file), str(caught.value)
+    pipeline = write(tmp_path, "p.yaml", "extends: default\nremove_rules: {asr_fixes: 5}\n")
+    with pytest.raises(RuleError, match="must be a list of rule files"):
+        normalizer.load(pipeline)
+
+
+def test_a_verbalizer_failing_on_its_example_is_a_failed_example(tmp_path):
+    write(tmp_path, "d.yaml", """
+        rules:
+          - id: dd
+            pattern: '[0-9]+'
+            say: digits
+            args: {separator: 5}
+            examples: [["12", "one two"]]
+    """)
+    pipeline = write(tmp_path, "p.yaml", "stages: [{name: s, kind: rules, rules: [d.yaml]}]\n")
+    done = subprocess.run([sys.executable, "-m", "normalizer", "check", "-p", str(pipeline)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "d.yaml" in done.stdout + done.stderr and "check the rule's args" in done.stdout + done.stderr
