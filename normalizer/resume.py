@@ -188,6 +188,17 @@ def restore_summary(summary, state: dict) -> None:
     summary.started -= state["seconds"]
 
 
+def _well_formed(state: dict) -> bool:
+    """The checkpoint has what resuming reads, of the right types."""
+    summary = state.get("summary")
+    return (isinstance(state.get("every"), int) and isinstance(state.get("items"), int)
+            and isinstance(state.get("complete"), bool) and isinstance(state.get("sizes"), dict)
+            and all(isinstance(size, int) for size in state["sizes"].values())
+            and (summary is None or isinstance(summary, dict) and all(
+                isinstance(summary.get(name), int | float) for name in SUMMARY_COUNTS + ("seconds",))
+                 and all(isinstance(summary.get(name), dict) for name in SUMMARY_COUNTERS)))
+
+
 class Checkpointed:
     """The outputs of a run to files, with checkpoints; use as a context manager.
 
@@ -229,7 +240,10 @@ class Checkpointed:
                     self.files[role] = PartialFile(self.paths[role], sizes.get(role))
         except BaseException:
             for file in self.files.values():
-                file.abandon()
+                if state:
+                    file.abandon()
+                else:   # a fresh start leaves nothing behind
+                    file.discard()
             raise
 
     def _load(self) -> dict | None:
@@ -243,7 +257,7 @@ class Checkpointed:
                                   f"run again without --resume", path=self.checkpoint) from None
         if not isinstance(state, dict) or state.get("version") != VERSION or not all(
                 isinstance(state.get("identity"), dict) and key in state["identity"]
-                for key in ("input", "pipeline", "options")):
+                for key in ("input", "pipeline", "options")) or not _well_formed(state):
             raise NormalizerError("cannot resume: the checkpoint is from another ttsnorm version "
                                   "or damaged; run again without --resume", path=self.checkpoint)
         for key, what in (("input", "the input file changed since the interrupted run"),

@@ -225,6 +225,15 @@ def test_resume_refuses_what_changed(setup, tmp_path):
     done = cli("run", copy, *base[2:])
     assert done.returncode == EXIT_USER_ERROR and b"the input file changed" in done.stderr
     assert b"Traceback" not in done.stderr
+    checkpoint = Path(str(out) + ".checkpoint")
+    saved = checkpoint.read_text()
+    for key in ("sizes", "summary", "every"):   # a damaged checkpoint: one clear message
+        state = json.loads(saved)
+        state[key] = "damaged" if key != "summary" else {"lines": 1}
+        checkpoint.write_text(json.dumps(state))
+        done = cli(*base)
+        assert done.returncode == EXIT_USER_ERROR and b"damaged" in done.stderr and b"Traceback" not in done.stderr
+    checkpoint.write_text(saved)
     # after all that, the interrupted run can still be resumed
     done = cli(*base)
     assert done.returncode == 0 and out.read_bytes() == setup["out"].read_bytes()
@@ -319,6 +328,10 @@ def test_read_only_folder(setup, tmp_path, mount):
     done = cli("run", setup["input"], "-o", read_only / "out.txt", "-p", setup["pipeline"], "-q")
     assert done.returncode == EXIT_USER_ERROR and b"Read-only file system" in done.stderr
     assert b"Traceback" not in done.stderr and list(read_only.iterdir()) == []
+    out = tmp_path / "elsewhere" / "out.txt"   # the output could start, the diff log not:
+    out.parent.mkdir()                         # nothing is left behind
+    done = cli("run", setup["input"], "-o", out, "--diff-log", read_only / "d.jsonl", "-p", setup["pipeline"], "-q")
+    assert done.returncode == EXIT_USER_ERROR and list(out.parent.iterdir()) == []
 
 
 def test_missing_input(setup, tmp_path):
