@@ -21,7 +21,13 @@ from __future__ import annotations
 
 import json
 
+from .errors import NormalizerError
 from .pipeline import Pipeline, load
+
+
+def _missing(value) -> bool:
+    """None, or a float NaN (pandas' and Arrow's missing value)."""
+    return value is None or (isinstance(value, float) and value != value)
 
 
 class BatchNormalizer:
@@ -37,14 +43,23 @@ class BatchNormalizer:
         self.with_edits = with_edits
 
     def __call__(self, batch):
-        results = self.pipeline.normalize_batch(str(text) for text in batch[self.text_column])
+        columns = list(batch.columns) if hasattr(batch, "columns") else list(batch)
+        if self.text_column not in columns:
+            raise NormalizerError(f"no column {self.text_column!r} in the batch; its columns: "
+                                  f"{', '.join(map(str, columns))} (choose one with text_column=)")
+        texts = list(batch[self.text_column])
+        # a missing value stays missing: normalizing "None" would put a word in the data
+        normalized = iter(self.pipeline.normalize_batch(str(text) for text in texts if not _missing(text)))
+        results = [None if _missing(text) else next(normalized) for text in texts]
         out = batch.copy() if hasattr(batch, "columns") else dict(batch)   # DataFrame or dict
-        out[self.output_column] = [result.text for result in results]
+        out[self.output_column] = [None if result is None else result.text for result in results]
         if self.with_edits:
             out["normalization_edits"] = [
+                None if result is None else
                 json.dumps([change.as_dict() for change in result.edits], ensure_ascii=False)
                 for result in results]
             out["normalization_flags"] = [
+                None if result is None else
                 json.dumps([flag.as_dict() for flag in result.flags], ensure_ascii=False)
                 for result in results]
         return out

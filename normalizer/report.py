@@ -68,6 +68,18 @@ def _check_entry(entry) -> None:
     for key, kind in (("original", str), ("normalized", str), ("edits", list), ("flags", list)):
         if not isinstance(entry[key], kind):
             raise TypeError(f"{key!r} must be a {kind.__name__}")
+    for what, items, strings, spans in (("edit", entry["edits"], ("stage", "rule", "old", "new"), ("at", "src")),
+                                        ("flag", entry["flags"], ("stage", "rule", "text", "reason"), ("src",))):
+        for item in items:
+            if not (isinstance(item, dict) and all(isinstance(item.get(key), str) for key in strings)
+                    and all(_is_span(item.get(key)) for key in spans)):
+                raise TypeError(f"each {what} needs {', '.join(strings)} (text) and {', '.join(spans)} "
+                                f"([start, end])")
+
+
+def _is_span(value) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(end, int) and end >= 0 for end in value) and value[0] <= value[1])
 
 
 def _touches(start: int, end: int, other_start: int, other_end: int) -> bool:

@@ -7,6 +7,7 @@ import os
 import pytest
 
 import normalizer
+from normalizer.errors import NormalizerError
 from normalizer.integrations import BatchNormalizer
 
 from conftest import SAMPLE
@@ -40,6 +41,11 @@ def test_batch_normalizer_on_dicts_and_dataframes(rows, expected):
     assert any(edits) and all(isinstance(e, list) for e in edits)
     frame = normalize(pandas.DataFrame(batch))
     assert dict(zip(frame["id"], frame["normalized_text"])) == expected
+    # a missing value stays missing; a wrong column is named, with the ones there are
+    gaps = normalize(pandas.DataFrame({"id": ["a", "b", "c"], "text": ["I paid $5.", None, float("nan")]}))
+    assert gaps["normalized_text"][0] == "I paid five dollars." and gaps["normalized_text"][1:].isna().all()
+    with pytest.raises(NormalizerError, match="no column 'text'.*transcript"):
+        normalize({"id": ["a"], "transcript": ["hi"]})
 
 
 def test_ray_data_map_batches_jsonl_and_parquet(tmp_path, rows, expected):

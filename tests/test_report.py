@@ -104,6 +104,12 @@ def test_a_bad_diff_log_line_names_the_line(tmp_path):
     with pytest.raises(ManifestError) as error:
         list(read_diff_log(str(log)))
     assert str(error.value).startswith(f"{log}:2: not a diff-log entry")
+    good = '"line": 1, "id": null, "original": "ab", "normalized": "xb", "flags": []'
+    for edits in ('[{"stage": "x"}]', '[{"stage": "s", "rule": "r", "old": "a", "new": "x", "at": [1], "src": [0, 1]}]',
+                  '["x"]'):   # an edit the page could not draw: named with its line, no traceback
+        log.write_text("{" + good + ', "edits": ' + edits + "}\n")
+        with pytest.raises(ManifestError, match=f"{log}:1: not a diff-log entry"):
+            list(read_diff_log(str(log)))
     with pytest.raises(ManifestError):
         list(read_diff_log(str(tmp_path / "missing.jsonl")))
 
