@@ -2,7 +2,7 @@
 each run through the rule's stage alone. `ttsnorm check` and the test suite run them.
 
 >>> from normalizer.pipeline import load
->>> [failure for failure in check_pipeline(load()) if failure.stage == "asr_fixes"]
+>>> check_stage(load().stage("asr_fixes"))
 []
 """
 
@@ -13,7 +13,6 @@ from typing import Iterator
 
 
 from .edits import Edit, apply_edits
-from .pipeline import Pipeline
 from .rules import Rule
 from .stages.base import RuleStage
 
@@ -108,7 +107,3 @@ def shadows(stage: RuleStage) -> list[Shadow]:
                     found.append(Shadow(stage.name, rule, by_id[culprit.rule], text))
                     break
     return found
-
-
-def check_pipeline(pipeline: Pipeline) -> list[Failure]:
-    return [failure for stage in pipeline.stages for failure in check_stage(stage)]

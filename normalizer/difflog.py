@@ -1,12 +1,12 @@
 """The diff log (one JSON line per changed or flagged record) and the end-of-run summary.
 
-Each log line says which stage and rule turned which span into what; `replay_line` re-applies
-a line's edits to its original and must give its normalized text.
+Each log line says which stage and rule turned which span into what; `replay` re-applies a
+line's edits to its original and must give its normalized text.
 
->>> from normalizer.edits import Change
+>>> from normalizer.edits import Change, replay
 >>> r = Result("two dollars", (Change("money", "dollars", (0, 2), (0, 2), "$2", "two dollars"),))
 >>> line = log_line(r, "$2", record_id="a1", line=3)
->>> replay_line(line) == line["normalized"]
+>>> replay(line["original"], line["edits"]) == line["normalized"]
 True
 """
 
@@ -17,7 +17,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .edits import replay
 from .pipeline import Result
 
 
@@ -38,11 +37,6 @@ def encode(entry: dict) -> bytes:
         return (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
     except UnicodeEncodeError:   # a lone surrogate (from a JSON "\ud800" escape): escape it
         return (json.dumps(entry, ensure_ascii=True) + "\n").encode("utf-8")
-
-
-def replay_line(entry: dict) -> str:
-    """Replay a diff-log entry's edits on its original text."""
-    return replay(entry["original"], entry["edits"])
 
 
 @dataclass

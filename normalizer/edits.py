@@ -139,7 +139,9 @@ class Alignment:
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The original span that current span [start, end) came from."""
-        first, last = self._overlapping(start, end)
+        return self._source(start, end, *self._overlapping(start, end))
+
+    def _source(self, start: int, end: int, first: int, last: int) -> tuple[int, int]:
         if first == last:
             return self._position(start, first), self._position(end, first)
         return (min(self.src_starts[first], self._position(start, first)),
@@ -150,8 +152,8 @@ class Alignment:
 
         Edits of one stage must be recorded right to left so earlier offsets stay valid.
         """
-        src = self.to_original(start, end)
         first, last = self._overlapping(start, end)
+        src = self._source(start, end, first, last)
         shift = new_length - (end - start)
         merged_start, merged_end = start, start + new_length
         if first < last:

@@ -18,18 +18,15 @@ override the bundled ones by id. A stage entry is a name, or a mapping
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Iterable
-
-import regex
 
 from . import prefilter
 from .budget import LineBudget, LineTimeout
 from .edits import Alignment, Change, Edit, Flag, Flagged, apply_edits, check_edits
 from .errors import RuleError
-from .rules import LineDict, load_rules, load_yaml, merge_tables, read_rule_files
+from .rules import load_rules, load_yaml, merge_tables, read_rule_files
 from .stages import STAGES
 from .stages.base import RuleStage
 from .triggers import TriggerIndex
@@ -49,10 +46,6 @@ class Result:
     text: str
     edits: tuple[Change, ...] = ()
     flags: tuple[Flagged, ...] = ()
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.edits)
 
 
 @dataclass(frozen=True, slots=True)

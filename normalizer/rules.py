@@ -155,12 +155,10 @@ def words_pattern(words: list[str], loose: bool = False) -> str:
     >>> words_pattern(["e.g.", "eg"])
     '(?<!\\\\w)(?:e\\\\.g\\\\.|eg)(?!\\\\w)'
     """
+    if not loose:
+        return rf"(?<!\w)(?:{alternation(words)})(?!\w)"
     alternatives = sorted(set(words), key=lambda word: (-len(word), word))   # the same in every process
-    if loose:
-        escaped = [loose_word(word) for word in alternatives]
-    else:
-        escaped = [regex.escape(word).replace("\\ ", r"\s+") for word in alternatives]
-    return r"(?<!\w)(?:" + "|".join(escaped) + r")(?!\w)"
+    return r"(?<!\w)(?:" + "|".join(loose_word(word) for word in alternatives) + r")(?!\w)"
 
 
 def expand_defines(pattern: str, defines: dict[str, str], path: str, line: int) -> str:
@@ -263,6 +261,7 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
     for key in ("replace", "say", "flag"):
         if key in raw and not isinstance(raw[key], str):
             raise _fail(f"rule {rule_id!r}: '{key}' must be a string", path, line)
+    examples = _examples(raw.get("examples", []), path, line)
     when = raw.get("when")
     if when is not None:
         if not isinstance(when, str):
@@ -272,7 +271,7 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
             regex.compile(when)
         except (regex.error, TypeError) as error:
             raise _fail(f"rule {rule_id!r}: bad 'when' pattern: {error}", path, line) from None
-        for text, _ in _examples(raw.get("examples", []), path, line):
+        for text, _ in examples:
             if not regex.search(when, text):
                 raise _fail(f"rule {rule_id!r}: example {text!r} does not contain its "
                             f"'when' pattern {when!r}, so the rule would never see it", path, line)
@@ -283,7 +282,7 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
         id=rule_id, pattern=pattern, replace=raw.get("replace"), say=raw.get("say"),
         args=dict(args), flag=raw.get("flag"),
         keep_case=bool(raw.get("keep_case", has_words)), when=when,
-        examples=_examples(raw.get("examples", []), path, line),
+        examples=examples,
         keep=tuple(_string_list(raw.get("keep", []), "keep", path, line)),
         path=path, line=line,
     )

@@ -213,12 +213,7 @@ def decade(text: str, *, style: Style = DEFAULT_STYLE) -> str:
     The digits of a decade without its "s" ("1990s" -> "1990"): the year reading with
     its last word made plural.
     """
-    words = year(text, style=style)
-    if words.endswith("y"):
-        return words[:-1] + "ies"
-    if words.endswith(("x", "s")):
-        return words + "es"
-    return words + "s"
+    return plural_words(year(text, style=style))
 
 
 def two_digit_year(text: str, *, style: Style = DEFAULT_STYLE) -> str:
