@@ -109,8 +109,8 @@ class LettersStage(RuleStage):
         return " ".join(pieces) + (match["suffix"] or "")
 
     def number(self, digits: str, style: Style) -> str:
-        if digits.count(".") > 1:  # a version: "4.5.1" -> "four point five point one"
-            return " point ".join(verbalize.cardinal(part, style=style) for part in digits.split("."))
+        if digits.count(".") > 1:  # a version, read as the numbers stage reads "3.10.2"
+            return verbalize.dotted_number(digits, style=style)
         if len(digits) > 1 and digits[0] == "0" and digits.isdigit():
             return verbalize.digits(digits)  # "A007": a code, not a quantity
         return verbalize.number_words(digits, style=style)
