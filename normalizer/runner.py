@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field, replace
-from itertools import islice
+from itertools import chain, islice
 from typing import Iterable, Iterator
 
 from . import manifests
@@ -93,9 +93,8 @@ def _normalized_chunks(pipeline: Pipeline, chunks: Iterator[list], jobs: int
     if first is None:
         return
     second = next(chunks, None)
+    chunks = chain([first], [second] if second is not None else [], chunks)
     if jobs <= 1 or second is None:    # one chunk: not worth starting workers
-        for chunk in (first, second) if second is not None else (first,):
-            yield chunk, pipeline.normalize_batch(_texts(chunk))
         for chunk in chunks:
             yield chunk, pipeline.normalize_batch(_texts(chunk))
         return
@@ -106,7 +105,7 @@ def _normalized_chunks(pipeline: Pipeline, chunks: Iterator[list], jobs: int
                                initargs=(pipeline.spec,))
     try:
         pending: deque = deque()
-        for chunk in _chain(first, second, chunks):
+        for chunk in chunks:
             pending.append((chunk, pool.submit(_normalize_chunk, _texts(chunk))))
             if len(pending) >= jobs * IN_FLIGHT:
                 chunk, future = pending.popleft()
@@ -123,12 +122,6 @@ def _normalized_chunks(pipeline: Pipeline, chunks: Iterator[list], jobs: int
                               "try fewer --jobs") from None
         raise
     pool.shutdown()
-
-
-def _chain(first: list, second: list, rest: Iterator[list]) -> Iterator[list]:
-    yield first
-    yield second
-    yield from rest
 
 
 class Progress:
