@@ -235,7 +235,11 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
     if has_words == has_pattern:
         raise _fail(f"rule {rule_id!r} needs exactly one matcher: 'words' or 'pattern'", path, line)
     if has_words:
-        pattern = words_pattern(_string_list(raw["words"], "words", path, line), bool(raw.get("loose")))
+        words = _string_list(raw["words"], "words", path, line)
+        if not words or not all(word.strip() for word in words):
+            raise _fail(f"rule {rule_id!r}: 'words' needs words; an empty one matches the empty "
+                        f"string, everywhere", path, line)
+        pattern = words_pattern(words, bool(raw.get("loose")))
     else:
         if not isinstance(raw["pattern"], str) or not raw["pattern"]:
             raise _fail(f"rule {rule_id!r}: 'pattern' must be a non-empty string", path, line)

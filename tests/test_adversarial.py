@@ -177,6 +177,7 @@ BROKEN_RULES = {
     "id missing": ("rules:\n  - words: [x]\n    replace: y\n", "rule id None", 2),
     "words not strings": ("rules:\n  - id: a\n    words: [1]\n    replace: b\n", "'words' must be a list of strings", 2),
     "empty word": ("rules:\n  - id: a\n    words: ['']\n    replace: b\n", "matches the empty string", 2),
+    "no words": ("rules:\n  - id: a\n    words: []\n    replace: b\n", "'words' needs words", 2),
     "pattern not a string": ("rules:\n  - id: a\n    pattern: 5\n    replace: b\n", "'pattern' must be", 2),
     "replace a list": ("rules:\n  - id: a\n    words: [x]\n    replace: [5]\n", "'replace' must be a string", 2),
     "args a list": ("rules:\n  - id: a\n    words: [x]\n    say: cardinal\n    args: [1]\n", "'args' must be a mapping", 2),
