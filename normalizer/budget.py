@@ -46,11 +46,15 @@ try:   # the C module's getsignal: the `signal` module's wraps its answer in an 
 except ImportError:
     _getsignal = signal.getsignal
 _SIGALRM = int(getattr(signal, "SIGALRM", 14))
+_ITIMER_REAL = getattr(signal, "ITIMER_REAL", 0)
+
+
+_setitimer = getattr(signal, "setitimer", None)
 
 
 def _timer_available() -> bool:
     """An interval timer can keep the budget: SIGALRM is ours (or no one's), main thread."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if _setitimer is None or threading.get_ident() != threading.main_thread().ident:
         return False
     handler = _getsignal(_SIGALRM)
     if handler is _on_alarm:
@@ -76,7 +80,7 @@ class LineBudget:
         self.timer = _timer_available()
         if self.timer:
             _armed = True
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            _setitimer(_ITIMER_REAL, self.seconds)
         _current = self
         return self
 
@@ -85,7 +89,7 @@ class LineBudget:
         _current = None
         if self.timer:
             _armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _setitimer(_ITIMER_REAL, 0)
 
     def timeout(self) -> float | None:
         """The seconds left for a search to pass as `timeout=`; None while the timer runs.

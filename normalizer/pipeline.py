@@ -279,15 +279,17 @@ class Pipeline:
         changes: list[Change] = []
         flags: list[tuple[str, Flag, tuple[int, int]]] = []
         alignment = Alignment()
-        count = len(self.stages)
+        stages = self.stages
+        count = len(stages)
         mask = self.index.mask(text)   # which rules the line can trigger (triggers.py)
+        timer = budget.timer           # (then searches need no timeout of their own)
         last_change = -1               # the step that last changed the text
-        # per stage: the step it last ran at, and the flags it raised there
-        ran_at = [-1] * count
-        raised: list[list[tuple[str, Flag, tuple[int, int]]]] = [[] for _ in range(count)]
+        ran_at = [-1] * count          # per stage: the step it last ran at
+        # per stage: the flags it raised at its last run and did not act on
+        raised: dict[int, list[tuple[str, Flag, tuple[int, int]]]] = {}
         for number in range(MAX_PASSES):
             changed = False
-            for index, stage in enumerate(self.stages):
+            for index, stage in enumerate(stages):
                 if ran_at[index] > last_change:
                     continue   # it saw this very text in the last pass and changed nothing
                 step = ran_at[index] = number * count + index
@@ -296,9 +298,11 @@ class Pipeline:
                 try:
                     active = stage.active(mask)
                     if active:
-                        output = stage(text, timeout=budget.timeout(), mask=mask, active=active)
+                        output = stage(text, timeout=None if timer else budget.timeout(),
+                                       mask=mask, active=active)
                     if not output:   # most stages find nothing on most lines
-                        raised[index] = []
+                        if raised:
+                            raised.pop(index, None)
                         if trace is not None:
                             trace.append((_trace_name(stage, number), text, []))
                         continue
@@ -307,13 +311,15 @@ class Pipeline:
                     if problem:
                         raise RuleError(f"returned bad edits: {problem}")
                     edited = {(edit.start, edit.end, edit.rule) for edit in edits}
-                    raised[index] = []
+                    raised.pop(index, None)
                     for flag in output:   # mapped to the original before this stage's edits are
                         if isinstance(flag, Flag):
                             entry = (stage.name, flag, alignment.to_original(flag.start, flag.end))
                             # a flag on an applied edit stays; one left unread counts in the last pass
-                            (flags if (flag.start, flag.end, flag.rule) in edited
-                             else raised[index]).append(entry)
+                            if (flag.start, flag.end, flag.rule) in edited:
+                                flags.append(entry)
+                            else:
+                                raised.setdefault(index, []).append(entry)
                     stage_changes = []
                     for count_recorded, edit in enumerate(reversed(edits)):
                         if count_recorded % 1024 == 1023:
@@ -337,13 +343,15 @@ class Pipeline:
                     trace.append((_trace_name(stage, number), text, [item.rule for item in output]))
             if not changed:
                 break
+        if not changes and not flags and not raised:
+            return Result(text)
         unsettled = []
         if changed:
             unsettled = [("pipeline", Flag(0, len(text), f"the text still changed after {MAX_PASSES} "
                                            "passes", "unsettled"), (0, len(original)))]
         return Result(text, tuple(changes), tuple(
             Flagged(stage, flag.rule, src, original[src[0]:src[1]], flag.reason)
-            for stage, flag, src in flags + [entry for entries in raised for entry in entries]
+            for stage, flag, src in flags + [entry for index in sorted(raised) for entry in raised[index]]
             + unsettled))
 
     def normalize_batch(self, texts: Iterable[str]) -> list[Result]:

@@ -291,8 +291,8 @@ def _standard_syntax(pattern: str) -> tuple[str, list[str]] | None:
     r"""The pattern in the standard library's syntax, for analysis only, and the `regex`
     property classes (`\p{L}`) replaced by placeholder characters; None if unsure."""
     if (any("\ue000" <= char <= "\uf8ff" for char in pattern) or "[[" in pattern
-            or POSIX_CLASS_RE.search(pattern) or FUZZY_RE.search(pattern)):
-        return None   # private-use characters, nested sets, POSIX classes, fuzzy matching
+            or POSIX_CLASS_RE.search(pattern)):
+        return None   # private-use characters, nested sets, POSIX classes
     properties: list[str] = []
 
     def placeholder(match: regex.Match) -> str:
@@ -301,6 +301,8 @@ def _standard_syntax(pattern: str) -> tuple[str, list[str]] | None:
         return match.group(1) + f"\\u{PLACEHOLDERS + properties.index(match.group(2)):04x}"
 
     source = PROPERTY_RE.sub(placeholder, pattern)
+    if FUZZY_RE.search(source):   # (looked for once "\p{Nd}" is out of the way)
+        return None
     return NAMED_GROUP_RE.sub(lambda m: m.group(1) + "(?:", source), properties
 
 
@@ -390,17 +392,25 @@ class TriggerIndex:
 
     def __init__(self) -> None:
         self.bits: dict[tuple[bool, frozenset[str]], int] = {}
+        self.rarity: dict[int, int] = {}   # bit -> how rare its key characters are (lower: rarer;
+                                           # -1: none, a gate no line of that kind opens)
         self.char_bits: list[dict[str, int]] = [{}, {}]   # any line, a line of ASCII
         self.keys: list[frozenset[str]] = [frozenset(), frozenset()]
 
     def bit(self, keys: frozenset[str], ascii: bool = False) -> int:
         if (ascii, keys) not in self.bits:
             self.bits[ascii, keys] = bit = 2 << len(self.bits)   # (1 is ASCII_LINE)
+            self.rarity[bit] = max(map(_written_rarity if ascii else _rarity, keys), default=-1)
             char_bits = self.char_bits[ascii]
             for char in keys:
                 char_bits[char] = char_bits.get(char, 0) | bit
             self.keys[ascii] = frozenset(char_bits)
         return self.bits[ascii, keys]
+
+    def rarest(self, bits: int) -> int:
+        """The bit of `bits` a line is least likely to have (0 for no bits)."""
+        return min((1 << place for place in range(bits.bit_length()) if bits >> place & 1),
+                   key=self.rarity.__getitem__, default=0)
 
     def mask(self, text: str) -> int:
         if text.isascii():

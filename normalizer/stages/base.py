@@ -378,19 +378,29 @@ class RuleStage:
         self.hints = [hints.get(rule.when) if rule.when else None for rule in self.rules]
         self.screens = [self._screen(ascii) for ascii in (0, 1)]
         # Per kind of line (any, ASCII), in rule order: (trigger bits, rule number) of the
-        # rules tried as they are, (trigger bits, what to check) of the others.
+        # rules tried as they are; (trigger bits, what to check) of the others, and of those
+        # the screen covers; and the bits `active` looks at. Of a screened rule, only its
+        # rarest bit counts there (whether any of them may be open), so that its bits do not
+        # multiply the masks `active` tells apart (the others are looked at once the screen
+        # lets a line by).
         self.triggers = []
         for ascii in (0, 1):
-            screened = self.screens[ascii][2] if self.screens[ascii] else frozenset()
-            plain, checked, bits = [], [], 0
+            covered = self.screens[ascii][2] if self.screens[ascii] else frozenset()
+            plain, checked, screened, bits, rarest = [], [], [], 0, 0
             for number, pattern in enumerate(self.patterns):
-                gates, checks, hint = pattern.gating[ascii][0], pattern.gating[ascii][1], self.hints[number]
+                gates, checks = pattern.gating[ascii][0], pattern.gating[ascii][1]
+                hint = self.hints[number]
+                if number in covered:
+                    screened.append((gates, (number, checks, hint)))
+                    rarest = -1 if gates == 0 or rarest == -1 else rarest | self.index.rarest(gates)
+                    continue
                 bits |= gates
-                if checks or hint is not None or number in screened:
-                    checked.append((gates, (number, checks, hint, number in screened)))
+                if checks or hint is not None:
+                    checked.append((gates, (number, checks, hint)))
                 else:
                     plain.append((gates, number))
-            self.triggers.append((tuple(plain), tuple(checked), bits))
+            self.triggers.append((tuple(plain), tuple(checked), tuple(screened), rarest,
+                                  bits | max(rarest, 0)))
         self._active: dict[int, "tuple | None"] = {}   # trigger mask -> what `active` says
         self._combined: dict[tuple[int, ...], Scanner] = {}
 
@@ -423,18 +433,21 @@ class RuleStage:
     def sayers(self) -> dict[str, Sayer]:
         return dict(GENERIC_SAYERS)
 
-    def active(self, mask: int) -> "tuple[tuple[int, ...], tuple[tuple, ...]] | None":
+    def active(self, mask: int) -> "tuple[tuple[int, ...], tuple, tuple] | None":
         """The rules a line with this trigger mask may match, or None if there are none: the
-        rules to try as they are, and, for the others, what to check first (rule number, its
-        gates of strings, its `when` hint, whether the stage's screen covers it)."""
+        rules to try as they are; the others, as what to check first (rule number, its gates
+        of strings, its `when` hint); and the rules the stage's screen covers, with their
+        trigger bits, for the lines the screen lets by."""
         ascii = mask & ASCII_LINE
-        plain_rules, checked_rules, bits = self.triggers[ascii]
+        plain_rules, checked_rules, screened, rarest, bits = self.triggers[ascii]
         key = (mask & bits) | ascii
         if key in self._active:
             return self._active[key]
         plain = tuple(number for gates, number in plain_rules if key & gates == gates)
         checked = tuple(entry for gates, entry in checked_rules if key & gates == gates)
-        found = (plain, checked) if plain or checked else None
+        if rarest != -1 and not key & rarest:
+            screened = ()   # every screened rule is shut
+        found = (plain, checked, screened) if plain or checked or screened else None
         if len(self._active) > 4096:
             self._active.clear()
         self._active[key] = found
@@ -450,19 +463,22 @@ class RuleStage:
             active = self.active(mask)
             if active is None:
                 return []
-        plain, checked = active
+        plain, checked, screened = active
+        folded = None
+        if screened:   # one search rules out, on most lines, all the rules the screen covers
+            raw, casefolded, _ = self.screens[mask & ASCII_LINE]
+            if casefolded is not None:
+                folded = text.casefold()
+            if ((raw is not None and raw.search(text)) or
+                    (casefolded is not None and casefolded.search(folded))):
+                checked += tuple(entry for gates, entry in screened if mask & gates == gates)
         if not checked:
             return list(plain)
-        folded = text.casefold()
-        screen = self.screens[mask & ASCII_LINE]
-        unscreened = screen is not None and not (
-            (screen[0] is not None and screen[0].search(text)) or
-            (screen[1] is not None and screen[1].search(folded)))   # no screened rule can match
+        if folded is None:
+            folded = text.casefold()
         hinted: dict[regex.Pattern, bool] = {}
         chosen = []
-        for number, checks, hint, screened in checked:
-            if screened and unscreened:
-                continue
+        for number, checks, hint in checked:
             if checks:
                 for in_folded, search in checks:
                     if not search(folded if in_folded else text):
@@ -480,7 +496,7 @@ class RuleStage:
                     continue
             chosen.append(number)
         if not plain:
-            return chosen
+            return sorted(chosen) if screened else chosen
         return sorted(plain + tuple(chosen)) if chosen else list(plain)
 
     def matches(self, text: str, mask: int | None = None, timeout: float | None = None,
@@ -488,8 +504,9 @@ class RuleStage:
         """(rule number, match) for the line, as one alternation of all rules would find them."""
         deadline = None if timeout is None else time.monotonic() + timeout
         chosen = self.candidates(text, mask, deadline, active)
-        if not chosen:
-            return []
+        return self._matches(text, chosen, deadline) if chosen else []
+
+    def _matches(self, text: str, chosen: list[int], deadline: float | None) -> list[tuple[int, regex.Match]]:
         found = scan([(number, self.patterns[number].regex) for number in chosen], text, deadline)
         if found is None:   # an empty match: the combined alternation knows how to go on
             scanner = self._combined.get(tuple(chosen))
@@ -503,9 +520,13 @@ class RuleStage:
 
     def __call__(self, text: str, timeout: float | None = None, mask: int | None = None,
                  active: "tuple | None" = None) -> list[Edit | Flag]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        chosen = self.candidates(text, mask, deadline, active)
+        if not chosen:
+            return []
         results: list[Edit | Flag] = []
         consumed = 0
-        for number, match in self.matches(text, mask, timeout, active):
+        for number, match in self._matches(text, chosen, deadline):
             rule, template = self.outputs[number]
             start, end = match.span()
             if end < len(text) and unicodedata.category(text[end])[0] == "M":
