@@ -18,6 +18,8 @@ import atexit
 import hashlib
 import json
 import os
+import pickle
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
@@ -112,15 +114,19 @@ def _ranges(codes: list[int]) -> str:
 
 # The analyses of patterns (this module's and triggers.py's) cost a compile and many probes
 # each; their results are kept on disk, keyed by a hash of the pattern, so a run starts
-# without redoing them. The same file records which patterns have compiled, so that they can
-# be compiled when first needed. One file per `regex` release (what compiled under one is not
-# promised under another) and per version of the analysing code; older files are removed.
+# without redoing them. One file per `regex` release and per version of the analysing code;
+# older ones are removed. Compiled patterns are kept beside it (compile_pattern).
 _CODE = hashlib.sha1(b"".join((Path(__file__).parent / name).read_bytes()
                               for name in ("prefilter.py", "triggers.py"))).hexdigest()[:12]
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm"
 CACHE_FILE = CACHE_DIR / f"analysis-{_CODE}-regex-{regex.__version__}.json"
+PATTERNS_FILE = CACHE_DIR / (f"patterns-regex-{regex.__version__}-"
+                             f"py{sys.version_info[0]}.{sys.version_info[1]}.pickle")
+MAX_PATTERNS = 5000   # compiled patterns kept on disk, the most recently used
 _cache: dict[str, Any] | None = None
+_patterns: dict[str, regex.Pattern] | None = None
 _unsaved = False
+_patterns_unsaved = False
 
 
 def _load_cache() -> dict[str, str | None]:
@@ -142,25 +148,52 @@ def _changed() -> None:
 
 def flush() -> None:
     """Write what is new now (before worker processes start and would redo it)."""
+    global _unsaved, _patterns_unsaved
     if _unsaved:
-        _save_cache()
+        _unsaved = False
+        _write(CACHE_FILE, json.dumps(_cache).encode("utf-8"))
+    if _patterns_unsaved:
+        _patterns_unsaved = False
+        kept = dict(list(_patterns.items())[-MAX_PATTERNS:])
+        _write(PATTERNS_FILE, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _save_cache() -> None:
-    """Write the cache atomically; a cache that cannot be written is only a slower start."""
-    global _unsaved
-    _unsaved = False
+def _write(path: Path, data: bytes) -> None:
+    """Write a cache file atomically and remove what older code or another regex left; a
+    cache that cannot be written is only a slower start."""
     try:
-        CACHE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=CACHE_FILE.parent, delete=False,
-                                         encoding="utf-8") as handle:
-            json.dump(_cache, handle)
-        os.replace(handle.name, CACHE_FILE)
-        for stale in CACHE_DIR.glob("*.json"):   # what older code or another regex left
-            if stale != CACHE_FILE and stale.name.startswith(("analysis-", "first-characters-")):
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=CACHE_DIR, delete=False) as handle:
+            handle.write(data)
+        os.replace(handle.name, path)
+        kinds = ("patterns-",) if path == PATTERNS_FILE else ("analysis-", "first-characters-")
+        for stale in CACHE_DIR.iterdir():
+            if stale != path and stale.name.startswith(kinds):
                 stale.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def compile_pattern(source: str) -> regex.Pattern:
+    """`regex.compile(source)`, kept on disk: a compiled pattern pickles as the engine's
+    program, which loads some 30 times faster than the pattern compiles (compiling the rules
+    was most of a run's start-up). Raises regex.error as compile does."""
+    global _patterns, _patterns_unsaved
+    if _patterns is None:
+        try:
+            with open(PATTERNS_FILE, "rb") as handle:
+                _patterns = pickle.load(handle)   # our own file, of this regex release
+            if not isinstance(_patterns, dict):
+                raise ValueError("not a cache of patterns")
+        except Exception:   # missing, damaged, or of another version: compile afresh
+            _patterns = {}
+        _load_cache()   # (its exit hook writes this file too)
+    compiled = _patterns.pop(source, None)
+    if compiled is None:
+        compiled = regex.compile(source)
+        _patterns_unsaved = True
+    _patterns[source] = compiled   # last: the most recently used are kept
+    return compiled
 
 
 def _key(pattern: str) -> str:
@@ -195,18 +228,6 @@ def _lead(pattern: str) -> str:
     if start is None or regex.match(start, "e") or regex.match(start, " "):
         return pattern
     return f"(?={start})(?:{pattern})"
-
-
-def compiled_before(pattern: str) -> bool:
-    """True if this exact pattern has compiled without error in an earlier run."""
-    return _load_cache().get("compiled:" + _key(pattern)) is not None
-
-
-def remember_compiled(pattern: str) -> None:
-    cache = _load_cache()
-    if cache.get("compiled:" + _key(pattern)) is None:
-        cache["compiled:" + _key(pattern)] = "ok"
-        _changed()
 
 
 def analyse(pattern: str) -> str | None:

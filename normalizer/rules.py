@@ -20,6 +20,7 @@ import regex
 import yaml
 
 from .errors import RuleError
+from .prefilter import compile_pattern
 
 RULE_KEYS = {"id", "words", "pattern", "replace", "say", "args", "flag", "ignore_case",
              "keep_case", "loose", "when", "examples", "keep", "note", "disable"}
@@ -272,7 +273,7 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
             raise _fail(f"rule {rule_id!r}: 'when' must be a pattern string", path, line)
         when = expand_defines(when, defines, path, line)
         try:
-            regex.compile(when)
+            compile_pattern(when)
         except (regex.error, TypeError) as error:
             raise _fail(f"rule {rule_id!r}: bad 'when' pattern: {error}", path, line) from None
         for text, _ in examples:

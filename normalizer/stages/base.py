@@ -31,7 +31,7 @@ from .. import verbalize
 from ..budget import compiling
 from ..edits import Edit, Flag
 from ..errors import RuleError
-from ..prefilter import cached, compiled_before, remember_compiled, with_lookahead
+from ..prefilter import cached, compile_pattern, with_lookahead
 from ..rules import Rule, check_pattern
 from ..triggers import ASCII_LINE, TriggerIndex, rule_gating, trie_pattern
 from ..verbalize import DEFAULT_STYLE, Style
@@ -231,15 +231,12 @@ class Scanner:
 
 
 class RulePattern:
-    """One rule's pattern: compiled when a line first needs it, and gated by trigger literals.
-
-    Compiling is most of a run's start-up, so a pattern that has compiled before (prefilter's
-    cache) is compiled on first need (not on the line's time: budget.compiling); a new one is
-    compiled, and so checked, at load. A pattern that can start with few characters gets a
+    """One rule's pattern, compiled (prefilter.compile_pattern keeps it on disk), and the
+    trigger literals that gate it. A pattern that can start with few characters gets a
     leading lookahead of them, which lets the engine skip the positions where it cannot start.
     """
 
-    __slots__ = ("rule", "source", "_regex", "gating")
+    __slots__ = ("rule", "source", "regex", "gating")
 
     def __init__(self, rule: Rule, index: TriggerIndex):
         self.rule = rule
@@ -255,28 +252,15 @@ class RulePattern:
                 bits |= index.bit(frozenset(keys), ascii)
             checks = [_check(gate) for gate in found["checks"]]
             self.gating.append((bits, checks, found["screen"]))
-        self._regex: regex.Pattern | None = None
-        if not compiled_before(self.source):
-            self._compile()
-
-    @property
-    def regex(self) -> regex.Pattern:
-        if self._regex is None:
-            with compiling():
-                self._compile()
-        return self._regex
-
-    def _compile(self) -> None:
         try:
-            compiled = regex.compile(self.source)
+            compiled = compile_pattern(self.source)
         except regex.error:
             compiled = None
         if compiled is None or compiled.search(""):
             check_pattern(self.rule)   # names the rule, its file and line
             raise RuleError(f"rule {self.rule.id!r}: bad pattern", path=self.rule.path,
                             line=self.rule.line)
-        self._regex = compiled
-        remember_compiled(self.source)
+        self.regex: regex.Pattern = compiled
 
 
 def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
@@ -374,7 +358,7 @@ class RuleStage:
             self.outputs.append((rule, template))
         self.patterns = [RulePattern(rule, self.index) for rule in self.rules]
         # one compiled pattern per distinct hint (rules.py checked them at load)
-        hints = {rule.when: regex.compile(rule.when) for rule in self.rules if rule.when}
+        hints = {rule.when: compile_pattern(rule.when) for rule in self.rules if rule.when}
         self.hints = [hints.get(rule.when) if rule.when else None for rule in self.rules]
         self.screens = [self._screen(ascii) for ascii in (0, 1)]
         # Per kind of line (any, ASCII), in rule order: (trigger bits, rule number) of the

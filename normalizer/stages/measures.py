@@ -10,6 +10,7 @@ from __future__ import annotations
 import regex
 
 from .. import verbalize
+from ..prefilter import compile_pattern
 from ..verbalize import Style
 from .base import RuleStage
 from ..rules import alternation
@@ -41,7 +42,7 @@ class MeasuresStage(RuleStage):
         tables = tables or {}
         defines = self.table_defines(tables)
         # Splits a matched unit ("sq ft", "kg/m³", "GB/day") into the parts the table reads.
-        self.unit_parts = regex.compile(
+        self.unit_parts = compile_pattern(
             r"(?:(?P<prefix>{PREFIX})\s?)?(?P<base>{ANY})(?P<power>{POWER})?"
             r"(?:/(?:(?P<base2>{ANY})(?P<power2>{POWER})?|(?P<per>{PER_WORD})))?".format(**defines))
         super().__init__(name, rules, tables, style, index)
