@@ -377,6 +377,7 @@ def key_characters(gate: Gate, ascii: bool = False) -> frozenset[str]:
     return frozenset(keys)
 
 
+COMMON_KEY = _rarity("v")   # a key at least this common is in most lines ("etaoinshrdlcumwfgypbv")
 ASCII_LINE = 1   # the mask's first bit: the line is all ASCII (its gates are the ASCII ones)
 
 
@@ -398,9 +399,16 @@ class TriggerIndex:
         self.keys: list[frozenset[str]] = [frozenset(), frozenset()]
 
     def bit(self, keys: frozenset[str], ascii: bool = False) -> int:
+        """The bit of a gate with these key characters; 0 (no bit: nothing to require) for a
+        gate most lines open, keyed on a common letter or a space, which would only cost
+        every line's mask a step."""
         if (ascii, keys) not in self.bits:
-            self.bits[ascii, keys] = bit = 2 << len(self.bits)   # (1 is ASCII_LINE)
-            self.rarity[bit] = max(map(_written_rarity if ascii else _rarity, keys), default=-1)
+            rarity = max(map(_written_rarity if ascii else _rarity, keys), default=-1)
+            if rarity >= COMMON_KEY:
+                self.bits[ascii, keys] = 0
+                return 0
+            self.bits[ascii, keys] = bit = 2 << len(self.rarity)   # (1 is ASCII_LINE)
+            self.rarity[bit] = rarity
             char_bits = self.char_bits[ascii]
             for char in keys:
                 char_bits[char] = char_bits.get(char, 0) | bit

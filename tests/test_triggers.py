@@ -88,7 +88,7 @@ def test_a_gate_holds_wherever_its_pattern_matches(text, pattern):
         if ascii == text.isascii():   # the gates a line of its kind is looked at with
             index = TriggerIndex()
             bits = [index.bit(key_characters(gate, ascii), ascii) for gate in gates(pattern, ascii=ascii)]
-            assert all(index.mask(text) & bit for bit in bits), (pattern, text)
+            assert all(index.mask(text) & bit == bit for bit in bits), (pattern, text)
 
 
 def test_gates_of_some_patterns():

@@ -383,9 +383,13 @@ class RuleStage:
                     checked.append((gates, (number, checks, hint)))
                 else:
                     plain.append((gates, number))
+            screened_bits = 0
+            for gates, _ in screened:
+                screened_bits |= gates
             self.triggers.append((tuple(plain), tuple(checked), tuple(screened), rarest,
-                                  bits | max(rarest, 0)))
+                                  bits | max(rarest, 0), screened_bits))
         self._active: dict[int, "tuple | None"] = {}   # trigger mask -> what `active` says
+        self._open: dict[int, tuple] = {}              # and what `_screened_open` says
         self._combined: dict[tuple[int, ...], Scanner] = {}
 
     def _screen(self, ascii: int) -> "tuple[re.Pattern | None, re.Pattern | None, frozenset[int]] | None":
@@ -423,7 +427,7 @@ class RuleStage:
         of strings, its `when` hint); and the rules the stage's screen covers, with their
         trigger bits, for the lines the screen lets by."""
         ascii = mask & ASCII_LINE
-        plain_rules, checked_rules, screened, rarest, bits = self.triggers[ascii]
+        plain_rules, checked_rules, screened, rarest, bits, _ = self.triggers[ascii]
         key = (mask & bits) | ascii
         if key in self._active:
             return self._active[key]
@@ -455,7 +459,7 @@ class RuleStage:
                 folded = text.casefold()
             if ((raw is not None and raw.search(text)) or
                     (casefolded is not None and casefolded.search(folded))):
-                checked += tuple(entry for gates, entry in screened if mask & gates == gates)
+                checked += self._screened_open(mask)
         if not checked:
             return list(plain)
         if folded is None:
@@ -482,6 +486,18 @@ class RuleStage:
         if not plain:
             return sorted(chosen) if screened else chosen
         return sorted(plain + tuple(chosen)) if chosen else list(plain)
+
+    def _screened_open(self, mask: int) -> tuple:
+        """The screened rules whose trigger bits the mask holds (for a line the screen let by)."""
+        ascii = mask & ASCII_LINE
+        screened, bits = self.triggers[ascii][2], self.triggers[ascii][5]
+        key = (mask & bits) | ascii
+        found = self._open.get(key)
+        if found is None:
+            if len(self._open) > 4096:
+                self._open.clear()
+            found = self._open[key] = tuple(entry for gates, entry in screened if key & gates == gates)
+        return found
 
     def matches(self, text: str, mask: int | None = None, timeout: float | None = None,
                 active: "tuple | None" = None) -> list[tuple[int, regex.Match]]:
