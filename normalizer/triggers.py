@@ -459,7 +459,8 @@ def trie_pattern(strings: set[str]) -> str:
     return pattern(root)
 
 
-SMALL_GATE = 64      # gates of at most this many strings are also checked string by string
+SMALL_GATE = 400     # gates of at most this many strings are also checked string by string
+                     # (a trie of them: "0-0".."9-9" rules a phone number out in one search)
 SCREEN_PREFIX = 6    # a stage's screen looks for the first characters of strings only
 WHITESPACE_RE = re.compile(r"\s+")
 
@@ -473,8 +474,8 @@ def rule_gating(pattern: str, when: str | None, ascii: bool) -> dict:
     """What a stage needs to know of a rule (and its `when` hint, which every match holds
     too), as JSON for the disk cache:
     - "keys": per gate, the characters one of which the casefolded line must hold;
-    - "checks": the two smallest gates of longer strings, to check string by string ("Mr."
-      is keyed on "m", which most lines hold), each string cut to its longest piece without
+    - "checks": the two rarest gates of longer strings, to check string by string ("Mr."
+      is keyed on "M", which many lines hold), each string cut to its longest piece without
       a space ("Dr\\t", "Dr\\n" and "Dr " are all checked as "Dr": what holds a string holds
       every piece of it);
     - "screen": the rarest gate, as the starts of those pieces, and its cost.
@@ -490,5 +491,5 @@ def rule_gating(pattern: str, when: str | None, ascii: bool) -> dict:
                                       for text, folded in gate)) for gate in found]
     screen = min(screens, key=gate_cost, default=None)
     return {"keys": keys,
-            "checks": [sorted(map(list, gate)) for gate in sorted(checks, key=len)[:2]],
+            "checks": [sorted(map(list, gate)) for gate in sorted(checks, key=gate_cost)[:2]],
             "screen": None if screen is None else [gate_cost(screen), sorted(map(list, screen))]}
