@@ -122,9 +122,9 @@ CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "
 CACHE_FILE = CACHE_DIR / f"analysis-{_CODE}-regex-{regex.__version__}.json"
 PATTERNS_FILE = CACHE_DIR / (f"patterns-regex-{regex.__version__}-"
                              f"py{sys.version_info[0]}.{sys.version_info[1]}.pickle")
-MAX_PATTERNS = 5000   # compiled patterns kept on disk, the most recently used
+MAX_PATTERNS = 1000   # compiled patterns kept on disk (the most recently used): ~1 MB, 30 ms to load
 _cache: dict[str, Any] | None = None
-_patterns: dict[str, regex.Pattern] | None = None
+_patterns: "dict[str, bytes | regex.Pattern] | None" = None   # pickled until asked for
 _unsaved = False
 _patterns_unsaved = False
 
@@ -154,7 +154,8 @@ def flush() -> None:
         _write(CACHE_FILE, json.dumps(_cache).encode("utf-8"))
     if _patterns_unsaved:
         _patterns_unsaved = False
-        kept = dict(list(_patterns.items())[-MAX_PATTERNS:])
+        kept = {source: compiled if isinstance(compiled, bytes) else pickle.dumps(compiled)
+                for source, compiled in list(_patterns.items())[-MAX_PATTERNS:]}
         _write(PATTERNS_FILE, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -177,7 +178,8 @@ def _write(path: Path, data: bytes) -> None:
 def compile_pattern(source: str) -> regex.Pattern:
     """`regex.compile(source)`, kept on disk: a compiled pattern pickles as the engine's
     program, which loads some 30 times faster than the pattern compiles (compiling the rules
-    was most of a run's start-up). Raises regex.error as compile does."""
+    was most of a run's start-up). Each is unpickled when first asked for. Raises
+    regex.error as compile does."""
     global _patterns, _patterns_unsaved
     if _patterns is None:
         try:
@@ -189,7 +191,12 @@ def compile_pattern(source: str) -> regex.Pattern:
             _patterns = {}
         _load_cache()   # (its exit hook writes this file too)
     compiled = _patterns.pop(source, None)
-    if compiled is None:
+    if isinstance(compiled, bytes):
+        try:
+            compiled = pickle.loads(compiled)
+        except Exception:
+            compiled = None
+    if not isinstance(compiled, regex.Pattern):
         compiled = regex.compile(source)
         _patterns_unsaved = True
     _patterns[source] = compiled   # last: the most recently used are kept
