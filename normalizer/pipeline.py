@@ -29,7 +29,7 @@ from .errors import RuleError
 from .rules import load_rules, load_yaml, merge_tables, read_rule_files
 from .stages import STAGES
 from .stages.base import RuleStage
-from .triggers import TriggerIndex
+from .triggers import ASCII_LINE, TriggerIndex
 from .verbalize import Style
 
 BUNDLED_DIR = Path(__file__).parent / "rules"
@@ -245,6 +245,9 @@ class Pipeline:
         self.stages = [build_stage(stage, spec.style, self.index)
                        for stage in spec.stages if stage.enabled]
         prefilter.flush()   # the analyses of new patterns, for the next process to start from
+        self._plans: dict[int, tuple] = {}
+        self._plans_for: "list[RuleStage] | None" = None
+        self._plan_bits = [0, 0]
 
     def __reduce__(self):
         return (Pipeline, (self.spec,))
@@ -282,6 +285,7 @@ class Pipeline:
         stages = self.stages
         count = len(stages)
         mask = self.index.mask(text)   # which rules the line can trigger (triggers.py)
+        actives = self._actives(mask)
         timer = budget.timer           # (then searches need no timeout of their own)
         last_change = -1               # the step that last changed the text
         ran_at = [-1] * count          # per stage: the step it last ran at
@@ -296,7 +300,7 @@ class Pipeline:
                 output = None
                 where[0] = stage.name
                 try:
-                    active = stage.active(mask)
+                    active = actives[index]
                     if active:
                         output = stage(text, timeout=None if timer else budget.timeout(),
                                        mask=mask, active=active)
@@ -337,6 +341,7 @@ class Pipeline:
                 if edits:
                     text = apply_edits(text, edits)
                     mask = self.index.mask(text)
+                    actives = self._actives(mask)
                     last_change = step
                     changed = True
                 if trace is not None:
@@ -353,6 +358,24 @@ class Pipeline:
             Flagged(stage, flag.rule, src, original[src[0]:src[1]], flag.reason)
             for stage, flag, src in flags + [entry for index in sorted(raised) for entry in raised[index]]
             + unsettled))
+
+    def _actives(self, mask: int) -> tuple:
+        """Per stage, what its `active` says for a line with this mask (cached here by the
+        bits any stage looks at: a line asks once, not once a stage)."""
+        if self._plans_for is not self.stages:   # (the stage list was replaced)
+            self._plans, self._plans_for = {}, self.stages
+            self._plan_bits = [0, 0]
+            for stage in self.stages:
+                for ascii in (0, 1):
+                    self._plan_bits[ascii] |= stage.active_bits[ascii]
+        ascii = mask & ASCII_LINE
+        key = (mask & self._plan_bits[ascii]) | ascii
+        found = self._plans.get(key)
+        if found is None:
+            if len(self._plans) > 4096:
+                self._plans.clear()
+            found = self._plans[key] = tuple(stage.active(mask) for stage in self.stages)
+        return found
 
     def normalize_batch(self, texts: Iterable[str]) -> list[Result]:
         """Normalize many texts (worker processes; `integrations.BatchNormalizer` for dataframes)."""

@@ -388,6 +388,8 @@ class RuleStage:
                 screened_bits |= gates
             self.triggers.append((tuple(plain), tuple(checked), tuple(screened), rarest,
                                   bits | max(rarest, 0), screened_bits))
+        # the bits of a line's mask `active` looks at, per kind of line
+        self.active_bits = tuple(table[4] for table in self.triggers)
         self._active: dict[int, "tuple | None"] = {}   # trigger mask -> what `active` says
         self._open: dict[int, tuple] = {}              # and what `_screened_open` says
         self._combined: dict[tuple[int, ...], Scanner] = {}
