@@ -34,11 +34,19 @@ class LineTimeout(BaseException):
 
 _armed = False   # the timer is running for a line; a late signal after it stops is ignored
 _current: "LineBudget | None" = None   # the budget of the line being normalized
+_ticking = 0.0   # a batch keeps the timer running, at this interval (seconds; 0: no batch)
 
 
 def _on_alarm(signum, frame) -> None:
-    if _armed:
-        raise LineTimeout()
+    if _armed and _current is not None:
+        left = _current.deadline - time.monotonic()
+        if left <= 0.001:
+            if _ticking:
+                _setitimer(_ITIMER_REAL, _ticking)   # the batch's next lines need it too
+            raise LineTimeout()
+        _setitimer(_ITIMER_REAL, left)   # a tick of a batch, early in the line: wait for its end
+    elif _ticking:
+        _setitimer(_ITIMER_REAL, _ticking)   # between the lines of a batch: tick on
 
 
 try:   # the C module's getsignal: the `signal` module's wraps its answer in an enum, slowly
@@ -77,10 +85,13 @@ class LineBudget:
     def __enter__(self) -> "LineBudget":
         global _armed, _current
         self.deadline = time.monotonic() + self.seconds
-        self.timer = _timer_available()
-        if self.timer:
-            _armed = True
-            _setitimer(_ITIMER_REAL, self.seconds)
+        if _ticking:   # the batch's timer is running: the line only notes its deadline
+            self.timer = True
+        else:
+            self.timer = _timer_available()
+            if self.timer:
+                _setitimer(_ITIMER_REAL, self.seconds)
+        _armed = self.timer
         _current = self
         return self
 
@@ -89,7 +100,8 @@ class LineBudget:
         _current = None
         if self.timer:
             _armed = False
-            _setitimer(_ITIMER_REAL, 0)
+            if not _ticking:
+                _setitimer(_ITIMER_REAL, 0)
 
     def timeout(self) -> float | None:
         """The seconds left for a search to pass as `timeout=`; None while the timer runs.
@@ -103,24 +115,37 @@ class LineBudget:
 
 
 @contextmanager
+def ticking(seconds: float) -> Iterator[None]:
+    """Many lines in a row (a batch): the timer is armed once and ticks every `seconds`, and
+    each line only notes its deadline, instead of arming and stopping the timer every line."""
+    global _ticking
+    if _ticking or not _timer_available():
+        yield
+        return
+    _ticking = seconds
+    _setitimer(_ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        _ticking = 0.0
+        _setitimer(_ITIMER_REAL, 0)
+
+
+@contextmanager
 def compiling() -> Iterator[None]:
-    """Compiling a pattern on first need: the time is not the line's (the timer stops, or
-    the deadline moves)."""
+    """Compiling a pattern on first need: the time is not the line's (the deadline moves,
+    and the timer waits for the new one)."""
     global _armed
     budget = _current
     if budget is None:
         yield
         return
     started = time.monotonic()
-    left = signal.getitimer(signal.ITIMER_REAL)[0] if _armed else 0.0
-    was_armed = _armed
-    if was_armed:
-        _armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
+    was_armed, _armed = _armed, False
     try:
         yield
     finally:
         budget.deadline += time.monotonic() - started
         if was_armed:
             _armed = True
-            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+            _setitimer(_ITIMER_REAL, max(budget.deadline - time.monotonic(), 0.001))

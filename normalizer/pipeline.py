@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable
 
 from . import prefilter
-from .budget import LineBudget, LineTimeout
+from .budget import LineBudget, LineTimeout, ticking
 from .edits import Alignment, Change, Edit, Flag, Flagged, apply_edits, check_edits
 from .errors import RuleError
 from .rules import load_rules, load_yaml, merge_tables, read_rule_files
@@ -379,7 +379,8 @@ class Pipeline:
 
     def normalize_batch(self, texts: Iterable[str]) -> list[Result]:
         """Normalize many texts (worker processes; `integrations.BatchNormalizer` for dataframes)."""
-        return [self.normalize(text) for text in texts]
+        with ticking(self.spec.line_timeout):
+            return [self.normalize(text) for text in texts]
 
 
 def _trace_name(stage: RuleStage, number: int) -> str:

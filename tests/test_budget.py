@@ -88,3 +88,22 @@ def test_a_late_signal_after_the_line_is_ignored():
         pass
     signal.setitimer(signal.ITIMER_REAL, 0.01)   # as if the timer fired just after the line
     time.sleep(0.05)
+
+
+def test_a_batch_keeps_one_timer_and_still_cuts_a_line_on_time(slow):
+    started = time.monotonic()
+    results = slow.normalize_batch(["aab", TEXT, "ab", TEXT, "aab"])
+    assert [result.text for result in results] == ["z", TEXT, "z", TEXT, "z"]
+    assert [[flag.rule for flag in result.flags] for result in results] == [
+        [], ["timeout"], [], ["timeout"], []]
+    assert time.monotonic() - started < 3.5      # two 0.2 s budgets, each cut on time
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)   # nothing left armed after it
+
+
+def test_a_batch_of_quick_lines_outlasting_the_budget_is_not_cut(slow):
+    """The timer ticks once a budget (0.2 s here); a tick early in a line waits for its end."""
+    lines = ["aab"] * 20000
+    started = time.monotonic()
+    results = slow.normalize_batch(lines)
+    assert time.monotonic() - started > 0.2 or pytest.skip("the batch ran faster than one tick")
+    assert all(result.text == "z" and not result.flags for result in results)
