@@ -4,7 +4,8 @@ Rules are user patterns: one may backtrack for ever on some line, and a run of m
 lines must not stop for it. Passing `timeout=` to every regex search costs about a
 microsecond a call, and a line makes dozens; an interval timer costs about as much once a
 line, and cuts a search (the regex engine checks for signals as it goes), a verbalizer or
-anything else the line runs into, on time. It needs SIGALRM and the main thread; elsewhere
+anything else the line runs into, on time; over a batch of lines (`ticking`) it is armed
+once and each line only notes its deadline. It needs SIGALRM and the main thread; elsewhere
 (Windows, a thread of a server, a SIGALRM handler of someone else's) the pipeline falls back
 to the searches' own timeouts.
 
@@ -133,7 +134,8 @@ def ticking(seconds: float) -> Iterator[None]:
 
 @contextmanager
 def compiling() -> Iterator[None]:
-    """Compiling a pattern on first need: the time is not the line's (the deadline moves,
+    """Compiling a pattern while a line runs (a stage's combined alternation, see
+    stages/base.py: Scanner): the time is not the line's (the deadline moves,
     and the timer waits for the new one)."""
     global _armed
     budget = _current

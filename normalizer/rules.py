@@ -250,8 +250,8 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
     if len(pattern) > MAX_PATTERN:
         raise _fail(f"rule {rule_id!r}: its pattern is {len(pattern):,} characters, more than "
                     f"{MAX_PATTERN:,}; a pattern this large compiles and matches slowly", path, line)
-    # The pattern is compiled when a line first needs it (stages/base.py: RulePattern),
-    # at load if it has never compiled before.
+    # The pattern is compiled by the stage (stages/base.py: RulePattern; kept on disk by
+    # prefilter.compile_pattern).
     if RESERVED_GROUP_RE.search(pattern):
         raise _fail(f"rule {rule_id!r}: group names starting with '_' are reserved", path, line)
     if any(found.group("reference") for found in NUMBERED_REFERENCE_RE.finditer(pattern)):
