@@ -116,3 +116,15 @@ def test_a_gate_keeps_the_strings_it_needs():
     # "face" in any case is found wherever "face" as written is, not the other way round
     assert minimal_gate({("face", False), ("face", True)}) == {("face", True)}
     assert minimal_gate({("a1", True), ("1", False)}) == {("1", False)}
+
+
+def test_a_string_search_finds_any_of_its_strings_whichever_way_it_looks():
+    from normalizer.stages.base import _Automaton, string_search
+    rare = {"xq", "zz9", "Jx", "7%"}                      # a trie is tried only at x, z, J, 7
+    common = {"the", "and", "ice", "sea", "one", "rat", "his", "lot", "cat"}   # everywhere
+    assert not isinstance(string_search(rare), _Automaton)
+    assert isinstance(string_search(common), _Automaton)
+    for strings in (rare, common):
+        search = string_search(strings).search
+        for text in ["", "a cat sat", "zz9 top", "nothing", "Jxq", "th e", "17%", "lo t"]:
+            assert bool(search(text)) == any(string in text for string in strings), text

@@ -25,6 +25,7 @@ import time
 import unicodedata
 from typing import Callable
 
+import ahocorasick
 import regex
 
 from .. import verbalize
@@ -275,7 +276,34 @@ def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
     if len(strings) == 2:
         first, second = strings
         return folded, lambda text: first in text or second in text
-    return folded, re.compile(trie_pattern(set(strings))).search
+    return folded, string_search(set(strings)).search
+
+
+class _Automaton:
+    """Whether a text holds any of many strings, by Aho-Corasick: one pass, whatever the strings."""
+
+    __slots__ = ("automaton",)
+
+    def __init__(self, strings: set[str]):
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for text in strings:
+            self.automaton.add_word(text, 0)
+        self.automaton.make_automaton()
+
+    def search(self, text: str) -> bool:
+        return next(self.automaton.iter(text), None) is not None
+
+
+COMMON_STARTS = set("etaoinshrdlc ")
+
+
+def string_search(strings: set[str]):
+    """Something whose `search(text)` tells whether the text holds one of the strings: a trie
+    pattern, which the `re` engine tries only where a string can start; or, when the strings
+    start with many common letters (the trie would be tried nearly everywhere), an automaton."""
+    if len({text[0] for text in strings} & COMMON_STARTS) >= 6:
+        return _Automaton(strings)
+    return re.compile(trie_pattern(strings))
 
 
 def _left(deadline: float) -> float:
@@ -412,8 +440,8 @@ class RuleStage:
         if raw and folded:   # one search: all of them, casefolded, in the casefolded line
             folded |= {text.casefold() for text in raw}
             raw = set()
-        return (re.compile(trie_pattern(raw)) if raw else None,
-                re.compile(trie_pattern(folded)) if folded else None, frozenset(screened))
+        return (string_search(raw) if raw else None,
+                string_search(folded) if folded else None, frozenset(screened))
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:
