@@ -246,7 +246,7 @@ class Pipeline:
                        for stage in spec.stages if stage.enabled]
         prefilter.flush()   # the analyses of new patterns, for the next process to start from
         self._plans: dict[int, tuple] = {}
-        self._plans_for: "list[RuleStage] | None" = None
+        self._plans_for: "tuple[RuleStage, ...]" = ()
         self._plan_bits = [0, 0]
 
     def __reduce__(self):
@@ -362,8 +362,8 @@ class Pipeline:
     def _actives(self, mask: int) -> tuple:
         """Per stage, what its `active` says for a line with this mask (cached here by the
         bits any stage looks at: a line asks once, not once a stage)."""
-        if self._plans_for is not self.stages:   # (the stage list was replaced)
-            self._plans, self._plans_for = {}, self.stages
+        if self._plans_for != tuple(self.stages):   # (the stage list was changed)
+            self._plans, self._plans_for = {}, tuple(self.stages)
             self._plan_bits = [0, 0]
             for stage in self.stages:
                 for ascii in (0, 1):

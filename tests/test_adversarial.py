@@ -386,3 +386,15 @@ def test_a_verbalizer_failing_on_its_example_is_a_failed_example(tmp_path):
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "d.yaml" in done.stdout + done.stderr and "check the rule's args" in done.stdout + done.stderr
+
+
+def test_a_stage_list_changed_in_place_is_seen(mini):
+    """What the stages may try is cached per line mask; a stage put in place of another is
+    asked, not the one it replaced."""
+    assert not mini.normalize("boom").flags   # no rule of the stage can match: not asked
+    mini.stages[1] = Broken(mini.stages[1])
+    try:
+        [flag] = mini.normalize("boom").flags
+        assert (flag.stage, flag.rule) == ("expand", "error")
+    finally:
+        mini.stages[1] = mini.stages[1].stage
