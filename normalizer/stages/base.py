@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import ahocorasick
 import regex
@@ -297,13 +297,24 @@ class _Automaton:
 COMMON_STARTS = set("etaoinshrdlc ")
 
 
-def string_search(strings: set[str]):
+def string_search(strings: set[str]) -> "re.Pattern | _Automaton":
     """Something whose `search(text)` tells whether the text holds one of the strings: a trie
     pattern, which the `re` engine tries only where a string can start; or, when the strings
     start with many common letters (the trie would be tried nearly everywhere), an automaton."""
     if len({text[0] for text in strings} & COMMON_STARTS) >= 6:
         return _Automaton(strings)
     return re.compile(trie_pattern(strings))
+
+
+class Triggers(NamedTuple):
+    """A stage's rules as a kind of line (any, ASCII) gets to them; see RuleStage.__init__."""
+
+    plain: tuple          # (trigger bits, rule number): tried as they are
+    checked: tuple        # (trigger bits, (rule number, checks, hint)): tried if those hold
+    screened: tuple       # the same, for the rules the stage's screen covers
+    rarest: int           # a bit one of the screened rules needs (-1: some needs none)
+    bits: int             # the bits of a mask `active` looks at
+    screened_bits: int    # the bits the screened rules need
 
 
 def _left(deadline: float) -> float:
@@ -414,15 +425,15 @@ class RuleStage:
             screened_bits = 0
             for gates, _ in screened:
                 screened_bits |= gates
-            self.triggers.append((tuple(plain), tuple(checked), tuple(screened), rarest,
-                                  bits | max(rarest, 0), screened_bits))
+            self.triggers.append(Triggers(tuple(plain), tuple(checked), tuple(screened), rarest,
+                                          bits | max(rarest, 0), screened_bits))
         # the bits of a line's mask `active` looks at, per kind of line
-        self.active_bits = tuple(table[4] for table in self.triggers)
+        self.active_bits = tuple(table.bits for table in self.triggers)
         self._active: dict[int, "tuple | None"] = {}   # trigger mask -> what `active` says
         self._open: dict[int, tuple] = {}              # and what `_screened_open` says
         self._combined: dict[tuple[int, ...], Scanner] = {}
 
-    def _screen(self, ascii: int) -> "tuple[re.Pattern | None, re.Pattern | None, frozenset[int]] | None":
+    def _screen(self, ascii: int) -> "tuple[re.Pattern | _Automaton | None, re.Pattern | _Automaton | None, frozenset[int]] | None":
         """One search that rules out, on most lines, every rule with a gate of rare strings:
         the start of the longest piece of each string of each such rule's rarest gate, as one
         trie for the line and one for its casefold. (What holds a string holds every piece.)"""
@@ -520,13 +531,14 @@ class RuleStage:
     def _screened_open(self, mask: int) -> tuple:
         """The screened rules whose trigger bits the mask holds (for a line the screen let by)."""
         ascii = mask & ASCII_LINE
-        screened, bits = self.triggers[ascii][2], self.triggers[ascii][5]
-        key = (mask & bits) | ascii
+        table = self.triggers[ascii]
+        key = (mask & table.screened_bits) | ascii
         found = self._open.get(key)
         if found is None:
             if len(self._open) > 4096:
                 self._open.clear()
-            found = self._open[key] = tuple(entry for gates, entry in screened if key & gates == gates)
+            found = self._open[key] = tuple(entry for gates, entry in table.screened
+                                            if key & gates == gates)
         return found
 
     def matches(self, text: str, mask: int | None = None, timeout: float | None = None,
