@@ -25,6 +25,15 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+try:   # the C module's getsignal: the `signal` module's wraps its answer in an enum, slowly
+    from _signal import getsignal as _getsignal
+except ImportError:
+    _getsignal = signal.getsignal
+_SIGALRM = int(getattr(signal, "SIGALRM", 14))
+_ITIMER_REAL = getattr(signal, "ITIMER_REAL", 0)
+_setitimer = getattr(signal, "setitimer", None)   # None where there is no interval timer
+
+
 class LineTimeout(BaseException):
     """The line ran out of time. A BaseException, so that no `except Exception` inside a
     stage or a verbalizer can swallow it."""
@@ -48,17 +57,6 @@ def _on_alarm(signum, frame) -> None:
         _setitimer(_ITIMER_REAL, left)   # a tick of a batch, early in the line: wait for its end
     elif _ticking:
         _setitimer(_ITIMER_REAL, _ticking)   # between the lines of a batch: tick on
-
-
-try:   # the C module's getsignal: the `signal` module's wraps its answer in an enum, slowly
-    from _signal import getsignal as _getsignal
-except ImportError:
-    _getsignal = signal.getsignal
-_SIGALRM = int(getattr(signal, "SIGALRM", 14))
-_ITIMER_REAL = getattr(signal, "ITIMER_REAL", 0)
-
-
-_setitimer = getattr(signal, "setitimer", None)
 
 
 def _timer_available() -> bool:

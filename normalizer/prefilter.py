@@ -127,6 +127,7 @@ _cache: dict[str, Any] | None = None
 _patterns: "dict[str, bytes | regex.Pattern] | None" = None   # pickled until asked for
 _unsaved = False
 _patterns_unsaved = False
+_exit_hook = False   # flush() runs when the process ends
 
 
 def _load_cache() -> dict[str, str | None]:
@@ -136,8 +137,15 @@ def _load_cache() -> dict[str, str | None]:
             _cache = json.loads(CACHE_FILE.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             _cache = {}
-        atexit.register(flush)
+        _flush_at_exit()
     return _cache
+
+
+def _flush_at_exit() -> None:
+    global _exit_hook
+    if not _exit_hook:
+        _exit_hook = True
+        atexit.register(flush)
 
 
 def _changed() -> None:
@@ -189,7 +197,7 @@ def compile_pattern(source: str) -> regex.Pattern:
                 raise ValueError("not a cache of patterns")
         except Exception:   # missing, damaged, or of another version: compile afresh
             _patterns = {}
-        _load_cache()   # (its exit hook writes this file too)
+        _flush_at_exit()
     compiled = _patterns.pop(source, None)
     if isinstance(compiled, bytes):
         try:
