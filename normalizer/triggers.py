@@ -54,6 +54,16 @@ EVERYWHERE = set(" .,'\n\t")    # in nearly every line
 OFTEN = set("-\"")             # in many lines; the rest of COMMON_PUNCTUATION in some
 GLUED_PUNCTUATION_RE = regex.compile(r"[A-Za-z0-9][.'-][A-Za-z0-9]|(?<![a-z])\.[A-Za-z0-9]")
 CATEGORY_ESCAPES = {"DIGIT": r"\d", "WORD": r"\w", "SPACE": r"\s"}
+# `regex` matches "(?i)i" on "İ" and "(?i)I" on "ı", where str.casefold keeps them apart
+# ("İ" -> "i̇", "ı" -> "ı"): lines and strings are folded as `regex` matches.
+REGEX_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i"})
+# The ASCII letters a non-ASCII character matches under (?i): a class holding it may match them.
+ASCII_PARTNERS = {0x130: "i", 0x131: "I", 0x17F: "sS", 0x212A: "kK"}
+
+
+def regex_fold(text: str) -> str:
+    """The text casefolded as `regex` matches case-insensitively."""
+    return text.casefold() if text.isascii() else text.translate(REGEX_FOLD).casefold()
 
 
 class _Info:
@@ -80,7 +90,7 @@ def minimal_gate(gate: Gate) -> Gate:
     def implies(literal: Literal, other: Literal) -> bool:
         (text, folded), (other_text, other_folded) = literal, other
         if other_folded:
-            return other_text in (text if folded else text.casefold())
+            return other_text in (text if folded else regex_fold(text))
         # a string found casefolded says nothing of the case it is written in
         return other_text in text and (not folded or other_text.casefold() == other_text.upper())
     return frozenset(literal for literal in gate
@@ -94,7 +104,7 @@ def _usable(strings: frozenset[Literal] | None) -> bool:
 def _join(left: frozenset[Literal], right: frozenset[Literal]) -> frozenset[Literal] | None:
     if len(left) * len(right) > MAX_STRINGS:
         return None
-    return frozenset((a + b, fa) if fa == fb else ((a + b).casefold(), True)
+    return frozenset((a + b, fa) if fa == fb else (regex_fold(a + b), True)
                      for a, fa in left for b, fb in right)
 
 
@@ -125,7 +135,7 @@ class _Analysis:
         """Single characters as literals; in ASCII mode, those a line of ASCII can hold."""
         out = set()
         for char in chars:
-            literal = (char.casefold(), True) if fold else (char, False)
+            literal = (regex_fold(char), True) if fold else (char, False)
             if not self.ascii or literal[0].isascii():
                 out.add(literal)
         return frozenset(out)
@@ -143,10 +153,15 @@ class _Analysis:
                 chars.update(self.classes[value])
             elif op is sre.LITERAL:
                 chars.add(chr(value))
+                if self.ascii:
+                    chars.update(ASCII_PARTNERS.get(value, ""))
             elif op is sre.RANGE and (self.ascii or value[1] - value[0] < MAX_CLASS):
                 low, high = value
                 chars.update(map(chr, range(low, min(high, 127) + 1) if self.ascii
                                  else range(low, high + 1)))
+                if self.ascii:   # (it may be case-insensitive: a partner counts)
+                    chars.update(*(partners for code, partners in ASCII_PARTNERS.items()
+                                   if low <= code <= high))
             elif op is sre.CATEGORY and self.ascii:
                 name = str(op and value).split("_")[-1]
                 escape = CATEGORY_ESCAPES.get(name)
@@ -170,7 +185,7 @@ class _Analysis:
         if op is sre.IN:
             chars = self.chars(value)
             if chars is not None and fold:   # a case-insensitive class: both cases count
-                chars = {char.casefold() for char in chars}
+                chars = {regex_fold(char) for char in chars}
             return _Info(None if chars is None else self.strings(chars, fold))
         if op is sre.AT:
             return _Info(EMPTY)
@@ -366,7 +381,7 @@ def key_characters(gate: Gate, ascii: bool = False) -> frozenset[str]:
     of the casefolded line; with `ascii`, characters of the line as written (both cases of
     a letter of a casefolded string), which only holds for a line of ASCII."""
     if not ascii:
-        return frozenset(min(text.casefold(), key=_rarity) for text, _ in gate)
+        return frozenset(min(regex_fold(text), key=_rarity) for text, _ in gate)
     keys = set()
     for text, folded in gate:
         if folded:
@@ -427,7 +442,7 @@ class TriggerIndex:
                 mask |= char_bits[char]
             return mask
         char_bits, mask = self.char_bits[0], 0
-        for char in self.keys[0].intersection(text.casefold()):
+        for char in self.keys[0].intersection(regex_fold(text)):
             mask |= char_bits[char]
         return mask
 

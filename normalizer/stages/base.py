@@ -34,7 +34,7 @@ from ..edits import Edit, Flag
 from ..errors import RuleError
 from ..prefilter import cached, compile_pattern, with_lookahead
 from ..rules import Rule, check_pattern
-from ..triggers import ASCII_LINE, TriggerIndex, rule_gating, trie_pattern
+from ..triggers import ASCII_LINE, TriggerIndex, regex_fold, rule_gating, trie_pattern
 from ..verbalize import DEFAULT_STYLE, Style
 
 # A verbalizer: (match, group name or None, rule args, style) -> spoken text.
@@ -269,7 +269,7 @@ def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
     or two, else one search of their trie; a gate with casefolded strings is looked for
     casefolded as a whole."""
     folded = any(is_folded for _, is_folded in gate)
-    strings = sorted({text.casefold() if folded else text for text, _ in gate})
+    strings = sorted({regex_fold(text) if folded else text for text, _ in gate})
     if len(strings) == 1:   # `in` costs a fraction of a search
         string = strings[0]
         return folded, lambda text: string in text
@@ -449,7 +449,7 @@ class RuleStage:
         if not screened:
             return None
         if raw and folded:   # one search: all of them, casefolded, in the casefolded line
-            folded |= {text.casefold() for text in raw}
+            folded |= {regex_fold(text) for text in raw}
             raw = set()
         return (string_search(raw) if raw else None,
                 string_search(folded) if folded else None, frozenset(screened))
@@ -497,14 +497,14 @@ class RuleStage:
         if screened:   # one search rules out, on most lines, all the rules the screen covers
             raw, casefolded, _ = self.screens[mask & ASCII_LINE]
             if casefolded is not None:
-                folded = text.casefold()
+                folded = regex_fold(text)
             if ((raw is not None and raw.search(text)) or
                     (casefolded is not None and casefolded.search(folded))):
                 checked += self._screened_open(mask)
         if not checked:
             return list(plain)
         if folded is None:
-            folded = text.casefold()
+            folded = regex_fold(text)
         hinted: dict[regex.Pattern, bool] = {}
         chosen = []
         for number, checks, hint in checked:
