@@ -167,7 +167,7 @@ class _Analysis:
                 escape = CATEGORY_ESCAPES.get(name)
                 if escape is None:
                     return None
-                matched = {char for char in ASCII if regex.match(escape, char)}
+                matched = _ascii_members(escape)
                 chars.update(matched if "NOT" not in str(value) else set(ASCII) - matched)
             else:
                 return None
@@ -193,7 +193,7 @@ class _Analysis:
             _group, add, remove, body = value
             inner = (fold or bool(add & sre.SRE_FLAG_IGNORECASE)) and not (remove & sre.SRE_FLAG_IGNORECASE)
             return self.sequence(body, inner)
-        if op is sre.ATOMIC_GROUP:
+        if op is getattr(sre, "ATOMIC_GROUP", None):   # (Python 3.11 on)
             return self.sequence(value, fold)
         if op is sre.BRANCH:
             options = [self.sequence(option, fold) for option in value[1]]
