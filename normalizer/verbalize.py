@@ -45,9 +45,10 @@ DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 
 SIGN_WORDS = {"": "", "-": "minus", "\N{MINUS SIGN}": "minus", "+": "plus"}
 
+GROUPED_RE = regex.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")   # thousands grouped: "1,234"
 # Optional sign, integer part with or without well-formed thousands commas, optional decimals.
 NUMBER_RE = regex.compile(
-    r"(?P<sign>[-+\N{MINUS SIGN}]?)(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.(?P<frac>[0-9]+))?"
+    rf"(?P<sign>[-+\N{{MINUS SIGN}}]?)(?P<whole>{GROUPED_RE.pattern}|[0-9]*)(?:\.(?P<frac>[0-9]+))?"
 )
 DIGITS_RE = regex.compile(r"[0-9]+")
 ONE_RE = regex.compile(r"[-+\N{MINUS SIGN}]?0*1")
@@ -326,13 +327,15 @@ def mixed_fraction(whole: str, numerator: str, denominator: str, *,
 
 def dotted_number(text: str, *, style: Style = DEFAULT_STYLE) -> str:
     """
-    >>> dotted_number("3.11"), dotted_number("3.11.2"), dotted_number("1.10.0")
-    ('three point one one', 'three point one one point two', 'one point one zero point zero')
+    >>> dotted_number("3.11"), dotted_number("3.11.2"), dotted_number("1,234.5.6")
+    ('three point one one', 'three point one one point two', 'one thousand two hundred thirty-four point five point six')
 
-    A version or section number: the first part a cardinal, every later part read digit
-    by digit after "point", the way a decimal's digits are read.
+    A version or section number: the first part a cardinal (its thousands may be grouped),
+    every later part read digit by digit after "point", the way a decimal's digits are read.
     """
     head, *rest = text.split(".")
+    if GROUPED_RE.fullmatch(head):
+        head = head.replace(",", "")
     if DIGITS_RE.fullmatch(head) is None or not rest or not all(DIGITS_RE.fullmatch(p) for p in rest):
         raise ValueError(f"not a dotted number: {text!r}")
     return " point ".join([_whole(head, style)] + [digits(part) for part in rest])
