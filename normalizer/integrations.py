@@ -20,14 +20,18 @@ travels as its resolved configuration) and then normalizes whole batches:
 from __future__ import annotations
 
 import json
+import sys
 
 from .errors import NormalizerError
 from .pipeline import Pipeline, load
 
 
 def _missing(value) -> bool:
-    """None, or a float NaN (pandas' and Arrow's missing value)."""
-    return value is None or (isinstance(value, float) and value != value)
+    """None, a float NaN (NumPy's and Arrow's missing value) or pandas' NA."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    pandas = sys.modules.get("pandas")   # (only a pandas column holds pandas.NA)
+    return pandas is not None and value is pandas.NA
 
 
 class BatchNormalizer:

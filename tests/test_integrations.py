@@ -72,3 +72,10 @@ def test_datasets_map_batched_num_proc(tmp_path, rows, expected):
     out = ds.map(BatchNormalizer(), batched=True, batch_size=16, num_proc=2)
     assert dict(zip(out["id"], out["normalized_text"])) == expected
     assert out.column_names == ["id", "text", "normalized_text"]
+
+
+def test_pandas_missing_values_stay_missing():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"text": pd.array(["I paid $5.", None], dtype="string")})
+    out = BatchNormalizer()(frame)
+    assert out["normalized_text"][0] == "I paid five dollars." and pd.isna(out["normalized_text"][1])
