@@ -191,7 +191,7 @@ def restore_summary(summary, state: dict) -> None:
 def _well_formed(state: dict) -> bool:
     """The checkpoint has what resuming reads, of the right types."""
     summary = state.get("summary")
-    return (isinstance(state.get("every"), int) and isinstance(state.get("items"), int)
+    return (isinstance(state.get("every"), int) and state["every"] > 0 and isinstance(state.get("items"), int)
             and isinstance(state.get("complete"), bool) and isinstance(state.get("sizes"), dict)
             and all(isinstance(size, int) for size in state["sizes"].values())
             and (summary is None or isinstance(summary, dict) and all(

@@ -227,9 +227,10 @@ def test_resume_refuses_what_changed(setup, tmp_path):
     assert b"Traceback" not in done.stderr
     checkpoint = Path(str(out) + ".checkpoint")
     saved = checkpoint.read_text()
-    for key in ("sizes", "summary", "every"):   # a damaged checkpoint: one clear message
+    damage = {"sizes": "damaged", "summary": {"lines": 1}, "every": "damaged", "items": None}
+    for key, value in [*damage.items(), ("every", 0)]:   # a damaged checkpoint: one clear message
         state = json.loads(saved)
-        state[key] = "damaged" if key != "summary" else {"lines": 1}
+        state[key] = value
         checkpoint.write_text(json.dumps(state))
         done = cli(*base)
         assert done.returncode == EXIT_USER_ERROR and b"damaged" in done.stderr and b"Traceback" not in done.stderr
