@@ -28,7 +28,8 @@ FILE_KEYS = {"rules", "define", "include"}
 DEFINE_RE = regex.compile(r"(?<!\\[pPN])\{([A-Z][A-Z0-9_]*)\}")  # not \p{L}
 RESERVED_GROUP_RE = regex.compile(r"\(\?P?<_")
 # \1 or \g<1> outside a character class: a back-reference by number
-NUMBERED_REFERENCE_RE = regex.compile(r"\[(?:\\.|[^\]])*\]|(?<!\\)(?:\\\\)*(?P<reference>\\(?:g<[0-9]+>|[1-9]))")
+# a numbered back-reference; escapes and character classes are read past whole ("\\1", "[\\1]")
+NUMBERED_REFERENCE_RE = regex.compile(r"(?P<reference>\\(?:g<[0-9]+>|[1-9]))|\\.|\[(?:\\.|[^\]])*\]")
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9_.-]*")
 MAX_YAML_VALUES = 5_000_000
 MAX_PATTERN = 100_000       # characters: a rule this large compiles and scans slowly

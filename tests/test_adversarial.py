@@ -191,6 +191,8 @@ BROKEN_RULES = {
     "no output": ("rules:\n  - id: a\n    words: [x]\n", "needs an output", 2),
     "bad pattern": ("rules:\n  - id: a\n    pattern: '(x'\n    replace: y\n", "bad pattern", 2),
     "numbered back-reference": ("rules:\n  - id: a\n    pattern: '(x)\\1'\n    replace: y\n", "named groups", None),
+    "back-reference after an escaped bracket": ("rules:\n  - id: a\n    pattern: '\\[(x)\\1]'\n    replace: y\n",
+                                                "named groups", None),
     "template group missing": ("rules:\n  - id: a\n    pattern: 'x'\n    replace: '\\g<nope>'\n", "cannot be expanded", 2),
     "template numbered group": ("rules:\n  - id: a\n    pattern: '(?P<n>x)'\n    replace: '\\1'\n", "by number", 2),
     "template bad escape": ("rules:\n  - id: a\n    pattern: 'x'\n    replace: 'a\\qb'\n", "bad escape", 2),
