@@ -5,7 +5,7 @@ shared machine vary by a fifth from run to run).
     python bench/instructions.py                    # ljspeech mix, 1,000 lines
     python bench/instructions.py --mix dense --lines 500
 
-Needs valgrind (`apt-get install valgrind`). The pipeline is built and every rule compiled,
+Needs valgrind (`apt-get install valgrind`). The pipeline is built (every rule compiled),
 then 600 lines warm it up; the count is that of normalizing `--lines` more (in batches, as
 `ttsnorm run` does) minus that of a run that stops after the warm-up. Python's hash seed is
 fixed, so two runs of the same code give the same count to a fraction of a percent. Run it
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 600
 
-# What the counted process runs: build, compile, warm up, then normalize `lines` lines.
+# What the counted process runs: build, warm up, then normalize `lines` lines.
 CHILD = """
 import sys
 sys.path.insert(0, {bench!r})
@@ -35,23 +35,24 @@ from normalizer.pipeline import load
 mix, lines = sys.argv[1], int(sys.argv[2])
 texts = list(unique_lines(MIXES[mix](), {warm} + lines))
 pipe = load(sys.argv[3])   # the default pipeline with a line budget valgrind's pace cannot hit
-for stage in pipe.stages:
-    for pattern in stage.patterns:
-        pattern.regex
 pipe.normalize_batch(texts[:{warm}])
 pipe.normalize_batch(texts[{warm}:])
 """
 
 
-def instructions(tree: Path, mix: str, lines: int, cache: Path) -> int:
-    """Instructions valgrind counts for one child process (run from `cache`, so that the
-    code imported is the tree's, not that of the current folder)."""
+VALGRIND = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+
+
+def instructions(tree: Path, mix: str, lines: int, cache: Path, counted: bool = True) -> int:
+    """Instructions valgrind counts for one child process (0 when not `counted`: a run that
+    fills the caches). It runs from `cache`, so that the code imported is the tree's, not
+    that of the current folder."""
     code = CHILD.format(bench=str(ROOT / "bench"), warm=WARM_UP)
     env = dict(os.environ, PYTHONPATH=str(tree), PYTHONHASHSEED="0", XDG_CACHE_HOME=str(cache))
-    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                           sys.executable, "-c", code, mix, str(lines), str(cache / "pipeline.yaml")],
+    done = subprocess.run([*(VALGRIND if counted else []), sys.executable, "-c", code, mix,
+                           str(lines), str(cache / "pipeline.yaml")],
                           env=env, cwd=cache, capture_output=True, text=True, check=True)
-    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+    return int(re.search(r"Collected : (\d+)", done.stderr).group(1)) if counted else 0
 
 
 def main() -> None:
@@ -68,10 +69,7 @@ def main() -> None:
         # heaviest lines, at random, and with them the count.
         (cache / "pipeline.yaml").write_text("extends: default\nline_timeout: 1000\n")
         # a first run fills the analysis and compiled-pattern caches; the counted ones find them
-        subprocess.run([sys.executable, "-c", CHILD.format(bench=str(ROOT / "bench"), warm=WARM_UP),
-                        args.mix, "0", str(cache / "pipeline.yaml")], cwd=cache,
-                       env=dict(os.environ, PYTHONPATH=str(args.tree), XDG_CACHE_HOME=str(cache)),
-                       check=True)
+        instructions(args.tree, args.mix, 0, cache, counted=False)
         base = instructions(args.tree, args.mix, 0, cache)
         total = instructions(args.tree, args.mix, args.lines, cache)
     print(f"{args.tree} {args.mix}: {(total - base) / args.lines:,.0f} instructions a line "
