@@ -101,7 +101,8 @@ def drop_context(pattern: str) -> str:
     return "".join(out)
 
 
-def _ranges(codes: list[int]) -> str:
+def class_ranges(codes: list[int]) -> str:
+    """The code points, in order, as the inside of a character class."""
     parts, i = [], 0
     while i < len(codes):
         j = i
@@ -117,7 +118,7 @@ def _ranges(codes: list[int]) -> str:
 # without redoing them. One file per `regex` release and per version of the analysing code;
 # older ones are removed. Compiled patterns are kept beside it (compile_pattern).
 _CODE = hashlib.sha1(b"".join((Path(__file__).parent / name).read_bytes()
-                              for name in ("prefilter.py", "triggers.py"))).hexdigest()[:12]
+                              for name in ("prefilter.py", "triggers.py", "engines.py"))).hexdigest()[:12]
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm"
 CACHE_FILE = CACHE_DIR / f"analysis-{_CODE}-regex-{regex.__version__}.json"
 PATTERNS_FILE = CACHE_DIR / (f"patterns-regex-{regex.__version__}-"
@@ -254,4 +255,4 @@ def analyse(pattern: str) -> str | None:
     if probe.match(""):
         return None
     codes = [ord(char) for char in ALPHABET if probe.match(char, partial=True)]
-    return f"[{_ranges(codes)}{OUTSIDE}]"   # one class: the engine tests it fastest
+    return f"[{class_ranges(codes)}{OUTSIDE}]"   # one class: the engine tests it fastest

@@ -31,6 +31,7 @@ import regex
 from .. import verbalize
 from ..budget import compiling
 from ..edits import Edit, Flag
+from ..engines import ascii_engine
 from ..errors import RuleError
 from ..prefilter import cached, compile_pattern, with_lookahead
 from ..rules import Rule, check_pattern
@@ -235,9 +236,10 @@ class RulePattern:
     """One rule's pattern, compiled (prefilter.compile_pattern keeps it on disk), and the
     trigger literals that gate it. A pattern that can start with few characters gets a
     leading lookahead of them, which lets the engine skip the positions where it cannot start.
+    `ascii`: what lines of ASCII are searched with (engines.py: `re` where it is faster).
     """
 
-    __slots__ = ("rule", "source", "regex", "gating")
+    __slots__ = ("rule", "source", "regex", "ascii", "gating")
 
     def __init__(self, rule: Rule, index: TriggerIndex):
         self.rule = rule
@@ -262,6 +264,7 @@ class RulePattern:
             raise RuleError(f"rule {self.rule.id!r}: bad pattern", path=self.rule.path,
                             line=self.rule.line)
         self.regex: regex.Pattern = compiled
+        self.ascii = ascii_engine(rule.pattern, compiled)
 
 
 def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
@@ -396,9 +399,12 @@ class RuleStage:
                 template = None
             self.outputs.append((rule, template))
         self.patterns = [RulePattern(rule, self.index) for rule in self.rules]
-        # one compiled pattern per distinct hint (rules.py checked them at load)
+        # one compiled pattern per distinct hint (rules.py checked them at load), and what
+        # lines of ASCII are searched with
         hints = {rule.when: compile_pattern(rule.when) for rule in self.rules if rule.when}
+        ascii_hints = {when: ascii_engine(when, hint) for when, hint in hints.items()}
         self.hints = [hints.get(rule.when) if rule.when else None for rule in self.rules]
+        ascii_hints = [ascii_hints.get(rule.when) if rule.when else None for rule in self.rules]
         self.screens = [self._screen(ascii) for ascii in (0, 1)]
         # Per kind of line (any, ASCII), in rule order: (trigger bits, rule number) of the
         # rules tried as they are; (trigger bits, what to check) of the others, and of those
@@ -412,7 +418,7 @@ class RuleStage:
             plain, checked, screened, bits, rarest = [], [], [], 0, 0
             for number, pattern in enumerate(self.patterns):
                 gates, checks = pattern.gating[ascii][0], pattern.gating[ascii][1]
-                hint = self.hints[number]
+                hint = (ascii_hints if ascii else self.hints)[number]
                 if number in covered:
                     screened.append((gates, (number, checks, hint)))
                     rarest = -1 if gates == 0 or rarest == -1 else rarest | self.index.rarest(gates)
@@ -518,9 +524,9 @@ class RuleStage:
                     continue   # a gate of strings is shut
             if hint is not None:
                 found = hinted.get(hint)
-                if found is None:   # `when` hints are user patterns: bounded too
-                    found = hinted[hint] = (hint.search(text) if deadline is None else
-                                            hint.search(text, timeout=_left(deadline))) is not None
+                if found is None:   # `when` hints are user patterns: bounded too (by `regex`)
+                    found = hinted[hint] = (hint.search(text) if deadline is None else self.hints[
+                        number].search(text, timeout=_left(deadline))) is not None
                 if not found:
                     continue
             chosen.append(number)
@@ -549,7 +555,11 @@ class RuleStage:
         return self._matches(text, chosen, deadline) if chosen else []
 
     def _matches(self, text: str, chosen: list[int], deadline: float | None) -> list[tuple[int, regex.Match]]:
-        found = scan([(number, self.patterns[number].regex) for number in chosen], text, deadline)
+        patterns = self.patterns
+        if deadline is None and text.isascii():   # (`re` has no timeout: only when unbounded)
+            found = scan([(number, patterns[number].ascii) for number in chosen], text, None)
+        else:
+            found = scan([(number, patterns[number].regex) for number in chosen], text, deadline)
         if found is None:   # an empty match: the combined alternation knows how to go on
             scanner = self._combined.get(tuple(chosen))
             if scanner is None:

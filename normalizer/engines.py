@@ -1,0 +1,176 @@
+r"""The standard library's `re` for lines of ASCII, where it is the faster engine.
+
+Rules are written for `regex` (Unicode properties, variable-width lookbehinds). On a line of
+ASCII characters many patterns mean exactly the same in the standard library's syntax once
+`\p{Lu}` is spelled [A-Z], and the two engines differ in speed pattern by pattern: `re` tries
+a position in a few nanoseconds where `regex` takes tens when a pattern starts with a
+lookaround ("acronym": 14 us a line against 2), while `regex` finds a pattern's literal
+strings faster. So a pattern gets an ASCII translation where one is exactly equivalent, and
+lines of ASCII are searched with `re` when a measurement, made once and kept on disk with the
+other analyses, says it is clearly faster.
+
+Translating is sound or silent: anything it is unsure of keeps `regex` (syntax `re` refuses
+or warns about, variable-width lookbehinds, verbose mode, case-insensitive matching of
+non-ASCII characters or of property classes, groups inside lookbehinds).
+
+>>> ascii_translation(r"(?<![\p{L}])(?P<n>\p{Lu}{2,})")
+'(?<![\\u0041-\\u005a\\u0061-\\u007a])(?P<n>[\\u0041-\\u005a]{2,})'
+>>> ascii_translation(r"(?i)\p{Lu}") is None   # (?i) on a property class: unsure
+True
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+
+import regex
+
+from .prefilter import cached, class_ranges
+from .triggers import FUZZY_RE, POSIX_CLASS_RE, PROPERTY_RE, _ascii_members, sre, sre_parse
+
+PROPERTY_AT_RE = regex.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")   # at an escape's backslash
+NAMED_GROUP_RE = regex.compile(r"(?<!\\)((?:\\\\)*)\(\?<(?![=!])")
+NEVER = "\\uffff"   # in a class that holds no ASCII character: no line of ASCII has it
+FASTER = 0.75       # `re` is used when it takes at most this share of `regex`'s time
+# What a pattern is timed on: lines like those of a transcript, plain and not.
+SAMPLE = (
+    "The Commission has also been informed that the President asked the Secret Service.",
+    "He said that it was a mistake, and that he would not do it again, not for anything.",
+    "In 1863 the price rose to $2.50 a pound, about 15% more than the year before.",
+    "Meet Dr. Smith at 5:30 p.m. on Jan. 5, 2023, at 221B Baker St. in London.",
+    "The FBI and the CIA sent 3 agents; Mr. Oswald's rifle weighed 8 lbs. 2 oz.",
+    "We fine-tuned GPT-4 and Llama 2 70B on 8x A100 GPUs with PyTorch and CUDA 12.1.",
+    "See https://example.com/docs or mail info@example.org, then run ./setup.sh -v.",
+    "Chapter XIV: Henry VIII, World War II, and the 1920s (about 1,200 pages, vol. 3).",
+)
+
+
+def ascii_translation(pattern: str) -> str | None:
+    """The pattern in `re`'s syntax, matching exactly as `regex` does on lines of ASCII; None
+    when unsure. Kept on disk like the other analyses."""
+    return cached("ascii-re:", pattern, _translate)
+
+
+def ascii_engine(pattern: str, compiled: regex.Pattern) -> "re.Pattern | regex.Pattern":
+    """What to search lines of ASCII with: the `re` translation when it is clearly faster
+    than `compiled` (the pattern as `regex` searches it), else `compiled`."""
+    source = ascii_translation(pattern)
+    if source is None:
+        return compiled
+    translated = re.compile(source, re.ASCII)
+    faster = cached("ascii-faster:", pattern + "\0" + compiled.pattern,
+                    lambda _: _seconds(translated) < FASTER * _seconds(compiled))
+    return translated if faster else compiled
+
+
+def _seconds(compiled: "re.Pattern | regex.Pattern") -> float:
+    """The least time of five searches of the sample."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        for line in SAMPLE:
+            compiled.search(line)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _translate(pattern: str) -> str | None:
+    if "[[" in pattern or POSIX_CLASS_RE.search(pattern) or FUZZY_RE.search(PROPERTY_RE.sub("", pattern)):
+        return None   # nested sets, POSIX classes, fuzzy matching: `regex`'s own
+    source = _spell_properties(pattern)
+    if source is None:
+        return None
+    source = NAMED_GROUP_RE.sub(lambda match: match.group(1) + "(?P<", source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")   # "possible nested set": `regex` reads it otherwise
+            parsed = sre_parse.parse(source, re.ASCII)
+            re.compile(source, re.ASCII)
+    except Exception:   # syntax `re` lacks: variable-width lookbehind, \m, (?r), ...
+        return None
+    flags, has_property = parsed.state.flags, bool(PROPERTY_RE.search(pattern))
+    fold = bool(flags & re.IGNORECASE)
+    if flags & re.VERBOSE or (fold and has_property) or not _sure(list(parsed), fold, has_property,
+                                                                  in_lookbehind=False):
+        return None
+    return source
+
+
+def _spell_properties(pattern: str) -> str | None:
+    r"""The pattern with each property class (`\p{L}`, `\P{Lu}`) spelled as the ASCII
+    characters it holds: a class of them, or their ranges inside a class."""
+    out: list[str] = []
+    i, in_class, class_start = 0, False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            match = PROPERTY_AT_RE.match(pattern, i)
+            if match is None:
+                out.append(pattern[i:i + 2])
+                i += 2
+                continue
+            members = _ascii_members(match.group())
+            if members is None:
+                return None
+            spelled = class_ranges(sorted(map(ord, members))) or NEVER
+            if in_class:
+                if pattern[match.end():match.end() + 1] == "-" or out[-1] == "-":
+                    return None   # a range with a class at one end: unsure
+                out.append(spelled)
+            else:
+                out.append(f"[{spelled}]")
+            i = match.end()
+            continue
+        if in_class and char == "]" and i > class_start + 1 + (pattern[class_start + 1] == "^"):
+            in_class = False
+        elif not in_class and char == "[":
+            in_class, class_start = True, i
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _sure(items, fold: bool, has_property: bool, in_lookbehind: bool) -> bool:
+    """Whether `re` matches this part of the parsed translation as `regex` matches the
+    original on lines of ASCII."""
+    for op, value in items:
+        if op in (sre.LITERAL, sre.NOT_LITERAL):
+            if fold and value > 127:   # "(?i)K" (Kelvin) matches "k" in `regex`
+                return False
+        elif op is sre.IN:
+            for kind, member in value:
+                if fold and ((kind in (sre.LITERAL, sre.NOT_LITERAL) and member > 127)
+                             or (kind is sre.RANGE and member[1] > 127)):
+                    return False
+        elif op is sre.SUBPATTERN:
+            group, add, remove, body = value
+            if group is not None and in_lookbehind:
+                return False   # `regex` matches lookbehinds backwards: captures may differ
+            if add & re.VERBOSE:
+                return False
+            inner = (fold or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+            if inner and has_property:
+                return False   # whether (?i) widens \p{Lu} to lowercase: unsure
+            if not _sure(body, inner, has_property, in_lookbehind):
+                return False
+        elif op is sre.BRANCH:
+            if not all(_sure(option, fold, has_property, in_lookbehind) for option in value[1]):
+                return False
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            direction, body = value
+            if not _sure(body, fold, has_property, in_lookbehind or direction < 0):
+                return False
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            if not _sure(value[2], fold, has_property, in_lookbehind):
+                return False
+        elif op is getattr(sre, "ATOMIC_GROUP", None):
+            if not _sure(value, fold, has_property, in_lookbehind):
+                return False
+        elif op is sre.GROUPREF_EXISTS:
+            _group, yes, no = value
+            if not (_sure(yes, fold, has_property, in_lookbehind)
+                    and (no is None or _sure(no, fold, has_property, in_lookbehind))):
+                return False
+    return True
