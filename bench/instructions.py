@@ -9,7 +9,9 @@ Needs valgrind (`apt-get install valgrind`). The pipeline is built (every rule c
 then 600 lines warm it up; the count is that of normalizing `--lines` more (in batches, as
 `ttsnorm run` does) minus that of a run that stops after the warm-up. Python's hash seed is
 fixed, so two runs of the same code give the same count to a fraction of a percent. Run it
-on two checkouts (`--tree`) to compare them.
+on two checkouts (`--tree`) to compare them, with the same `--cache`: which engine searches
+a pattern is chosen by timing it (normalizer/engines.py), once per cache, and the choices
+move the count by a percent or two.
 """
 
 from __future__ import annotations
@@ -60,11 +62,13 @@ def main() -> None:
     parser.add_argument("--mix", default="ljspeech", choices=["ljspeech", "dense"])
     parser.add_argument("--lines", type=int, default=1000)
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout to measure")
+    parser.add_argument("--cache", type=Path, help="keep the caches here (default: a new folder)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install valgrind)")
-    with tempfile.TemporaryDirectory() as cache:
-        cache = Path(cache)
+    with tempfile.TemporaryDirectory() as fresh:
+        cache = args.cache.resolve() if args.cache else Path(fresh)
+        cache.mkdir(parents=True, exist_ok=True)
         # Under valgrind a line runs some 50 times slower: a budget of 1 s would cut the
         # heaviest lines, at random, and with them the count.
         (cache / "pipeline.yaml").write_text("extends: default\nline_timeout: 1000\n")

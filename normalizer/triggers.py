@@ -72,14 +72,15 @@ class _Info:
     (None when unknown); and `gates` found inside it (each a set one of whose strings any
     match holds)."""
 
-    __slots__ = ("exact", "gates", "prefix", "suffix")
+    __slots__ = ("exact", "gates", "prefix", "suffix", "ahead")
 
     def __init__(self, exact: frozenset[Literal] | None, gates: list[Gate] | None = None,
-                 prefix: frozenset[Literal] | None = None, suffix: frozenset[Literal] | None = None):
+                 prefix: frozenset[Literal] | None = None, suffix: frozenset[Literal] | None = None,
+                 ahead: frozenset[Literal] | None = None):
         self.exact, self.gates = exact, gates or []
         self.prefix = exact if prefix is None else prefix
         self.suffix = exact if suffix is None else suffix
-
+        self.ahead = ahead   # of a lookahead: what the text after it starts with
 
 EMPTY = frozenset({("", False)})
 
@@ -227,8 +228,11 @@ class _Analysis:
             best = _best(info)   # at least once: it starts and ends as its body does
             return _Info(None, [best] if best is not None else [], prefix=info.prefix, suffix=info.suffix)
         if op is sre.ASSERT:   # a lookaround that must hold: what it needs, the line holds
-            best = _best(self.sequence(value[1], fold))
-            return _Info(EMPTY, [best] if best is not None else [])
+            direction, body = value
+            inner = self.sequence(body, fold)
+            best = _best(inner)
+            return _Info(EMPTY, [best] if best is not None else [],
+                         ahead=inner.prefix if direction > 0 else None)
         if op is sre.ASSERT_NOT:
             return _Info(EMPTY)
         return _Info(None)   # ANY, NOT_LITERAL, GROUPREF, GROUPREF_EXISTS: unknown
@@ -240,6 +244,10 @@ class _Analysis:
         for item in items:
             info = self.node(item, fold)
             gates.extend(info.gates)
+            if info.ahead is not None and run != EMPTY:   # "." then (?=\p{L}): ".a" .. ".z"
+                ahead = _join(run, info.ahead)
+                if _usable(ahead):
+                    gates.append(ahead)
             joined = _join(run, info.exact) if info.exact is not None else None
             if joined is not None:
                 run = joined

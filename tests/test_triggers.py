@@ -78,7 +78,8 @@ def test_random_text_too(pipe, text):
        st.sampled_from([r"ab", r"(?i:ab)", r"a\.b|b-1", r"(?<=A)b+", r"[ab]{2}\d", r"\p{Lu}\.",
                         r"(?i)k|s", r"\bab\b(?!\.)", r"(?:a|b)?-(?=1)", r"[^a]b", r"é|AB",
                         r"(?i:é)", r"a\s?b", r"(?<![a-z])1", r"(?i:[a-c]{2})", r"(?i)is",
-                        r"(?i)ı", r"(?i)İ", r"(?i)[\u0100-\u017f]", r"(?i)[\u2100-\u2130]"]))
+                        r"(?i)ı", r"(?i)İ", r"(?i)[\u0100-\u017f]", r"(?i)[\u2100-\u2130]",
+                        r"(?<=\p{L})\.(?=\p{L})", r"a(?=\.|-1)", r"(?i:s)(?=[ab]|k)b?"]))
 def test_a_gate_holds_wherever_its_pattern_matches(text, pattern):
     assume(regex.search(pattern, text))
     folded = regex_fold(text)
