@@ -27,11 +27,13 @@ import warnings
 
 import regex
 
-from .prefilter import cached, class_ranges
+from .prefilter import _class_end, _group_end, cached, class_ranges
 from .triggers import FUZZY_RE, POSIX_CLASS_RE, PROPERTY_RE, _ascii_members, sre, sre_parse
 
 PROPERTY_AT_RE = regex.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")   # at an escape's backslash
 NAMED_GROUP_RE = regex.compile(r"(?<!\\)((?:\\\\)*)\(\?<(?![=!])")
+BOUNDED_RE = regex.compile(r"\{(\d*),(\d+)\}")   # a repeat {m,n}
+MAX_SPLIT = 16   # fixed-width lookbehinds a lookbehind of variable width may become
 NEVER = "\\uffff"   # in a class that holds no ASCII character: no line of ASCII has it
 FASTER = 0.75       # `re` is used when it takes at most this share of `regex`'s time
 # What a pattern is timed on: lines like those of a transcript, plain and not.
@@ -82,7 +84,9 @@ def _translate(pattern: str) -> str | None:
     source = _spell_properties(pattern)
     if source is None:
         return None
-    source = NAMED_GROUP_RE.sub(lambda match: match.group(1) + "(?P<", source)
+    source = _fixed_lookbehinds(NAMED_GROUP_RE.sub(lambda match: match.group(1) + "(?P<", source))
+    if source is None:
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")   # "possible nested set": `regex` reads it otherwise
@@ -130,6 +134,118 @@ def _spell_properties(pattern: str) -> str | None:
         out.append(char)
         i += 1
     return "".join(out)
+
+
+def _fixed_lookbehinds(source: str) -> str | None:
+    r"""`re` takes only lookbehinds of a fixed width: one of alternatives of different widths
+    becomes one lookbehind per alternative, and a bounded repeat in one, one per count.
+
+    >>> _fixed_lookbehinds(r"(?<![a-z]|[0-9]x{0,2}-)y")
+    '(?<![a-z])(?<![0-9]-)(?<![0-9]x{1}-)(?<![0-9]x{2}-)y'
+    >>> _fixed_lookbehinds(r"(?<=a|bc)d")
+    '(?:(?<=a)|(?<=bc))d'
+    """
+    out, i = [], 0
+    while i < len(source):
+        char = source[i]
+        if char == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+        elif char == "[":
+            end = _class_end(source, i)
+            out.append(source[i:end])
+            i = end
+        elif source.startswith(("(?<=", "(?<!"), i):
+            end = _group_end(source, i)
+            body = source[i + 4:end - 1]
+            widths = _width(body)
+            if widths is None:
+                return None
+            if widths[0] == widths[1]:
+                out.append(source[i:end])
+            else:
+                options = [fixed for option in _alternatives(body) for fixed in _fixed(option)]
+                if not options or len(options) > MAX_SPLIT or any(fixed is None for fixed in options):
+                    return None
+                kind = source[i:i + 4]
+                looks = [f"{kind}{option})" for option in options]
+                out.append("".join(looks) if kind == "(?<!" else f"(?:{'|'.join(looks)})")
+            i = end
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _width(source: str) -> "tuple[int, int] | None":
+    """The least and greatest length of what `source` matches (None: not readable)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return sre_parse.parse(source, re.ASCII).getwidth()
+    except Exception:
+        return None
+
+
+def _alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a pattern."""
+    options, start, i = [], 0, 0
+    while i < len(source):
+        if source[i] == "\\":
+            i += 2
+        elif source[i] == "[":
+            i = _class_end(source, i)
+        elif source[i] == "(":
+            i = _group_end(source, i)
+        elif source[i] == "|":
+            options.append(source[start:i])
+            start = i = i + 1
+        else:
+            i += 1
+    return options + [source[start:]]
+
+
+def _fixed(option: str) -> "list[str | None]":
+    """The alternative as patterns of fixed width: itself, or one per count of its one bounded
+    repeat ([None] when that is not enough)."""
+    widths = _width(option)
+    if widths is not None and widths[0] == widths[1]:
+        return [option]
+    repeats = [match for match in BOUNDED_RE.finditer(option)
+               if _width(option[:match.start()]) is not None]   # not inside a class or group
+    if len(repeats) != 1 or "(?>" in option or "+" in option:
+        return [None]   # (possessive and atomic parts: backwards, `regex` may match otherwise)
+    repeat = repeats[0]
+    low, high = int(repeat.group(1) or 0), int(repeat.group(2))
+    counts = range(low, high + 1)
+    fixed = [option[:repeat.start()] + (f"{{{count}}}" if count else "") + option[repeat.end():]
+             for count in counts]
+    # (a count of 0 drops the repeat, and must drop the atom before it too)
+    if low == 0:
+        atom_start = _atom_start(option, repeat.start())
+        if atom_start is None:
+            return [None]
+        fixed[0] = option[:atom_start] + option[repeat.end():]
+    if len(fixed) > MAX_SPLIT:
+        return [None]
+    return [text if _width(text) is not None and _width(text)[0] == _width(text)[1] else None
+            for text in fixed]
+
+
+def _atom_start(source: str, end: int) -> int | None:
+    """Where the atom that ends at `end` (a character, an escape, a class or a group) starts."""
+    i, start = 0, None
+    while i < end:
+        start = i
+        if source[i] == "\\":
+            i += 2
+        elif source[i] == "[":
+            i = _class_end(source, i)
+        elif source[i] == "(":
+            i = _group_end(source, i)
+        else:
+            i += 1
+    return start if i == end else None
 
 
 def _sure(items, fold: bool, has_property: bool, in_lookbehind: bool) -> bool:

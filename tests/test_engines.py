@@ -53,6 +53,16 @@ def test_random_lines_too(translated, text):
         assert found(original, text) == found(ascii, text), (stage, name)
 
 
+LOOKBEHINDS = [r"(?<![a-z]|[0-9]x{0,2}-)y", r"(?<=a|bc)d", r"(?<!\p{L}|\p{N}\p{L}{0,3}-)[0-9]+",
+               r"(?<=^|[.!?] )[A-Z]", r"(?<=ab |c )\p{Lu}", r"(?<!x{0,2}-)[0-9]"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("abcdxy0129-.!? AZ")), max_size=16), st.sampled_from(LOOKBEHINDS))
+def test_lookbehinds_split_to_fixed_widths_match_as_before(text, pattern):
+    assert found(regex.compile(pattern), text) == found(re.compile(ascii_translation(pattern), re.ASCII), text)
+
+
 @pytest.mark.parametrize("pattern, translation", [
     (r"\p{L}+", r"[\u0041-\u005a\u0061-\u007a]+"),
     (r"[^\p{Lu}0-9]", r"[^\u0041-\u005a0-9]"),
@@ -69,6 +79,10 @@ def test_random_lines_too(translated, text):
     (r"[\p{L}-z]", None),
     (r"a{e<=1}", None),                                # fuzzy matching
     (r"(?<name>a)b", r"(?P<name>a)b"),
+    (r"(?<![a-z]|[0-9]-)x", r"(?<![a-z])(?<![0-9]-)x"),   # lookbehinds of one width each
+    (r"(?<=\s|^ab)x", r"(?:(?<=\s)|(?<=^ab))x"),
+    (r"(?<=a+)x", None),
+    (r"(?<![0-9]a{0,40})x", None),                     # too many
 ])
 def test_translations(pattern, translation):
     assert ascii_translation(pattern) == translation
