@@ -27,7 +27,7 @@ import warnings
 
 import regex
 
-from .prefilter import _class_end, _group_end, cached, class_ranges
+from .prefilter import _group_end, cached, class_ranges, piece_end
 from .triggers import FUZZY_RE, POSIX_CLASS_RE, PROPERTY_RE, _ascii_members, sre, sre_parse
 
 PROPERTY_AT_RE = regex.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")   # at an escape's backslash
@@ -147,15 +147,7 @@ def _fixed_lookbehinds(source: str) -> str | None:
     """
     out, i = [], 0
     while i < len(source):
-        char = source[i]
-        if char == "\\":
-            out.append(source[i:i + 2])
-            i += 2
-        elif char == "[":
-            end = _class_end(source, i)
-            out.append(source[i:end])
-            i = end
-        elif source.startswith(("(?<=", "(?<!"), i):
+        if source.startswith(("(?<=", "(?<!"), i):
             end = _group_end(source, i)
             body = source[i + 4:end - 1]
             widths = _width(body)
@@ -170,10 +162,10 @@ def _fixed_lookbehinds(source: str) -> str | None:
                 kind = source[i:i + 4]
                 looks = [f"{kind}{option})" for option in options]
                 out.append("".join(looks) if kind == "(?<!" else f"(?:{'|'.join(looks)})")
-            i = end
-        else:
-            out.append(char)
-            i += 1
+        else:   # (a group is looked into: it may hold a lookbehind)
+            end = piece_end(source, i)
+            out.append(source[i:end])
+        i = end
     return "".join(out)
 
 
@@ -191,17 +183,11 @@ def _alternatives(source: str) -> list[str]:
     """The top-level alternatives of a pattern."""
     options, start, i = [], 0, 0
     while i < len(source):
-        if source[i] == "\\":
-            i += 2
-        elif source[i] == "[":
-            i = _class_end(source, i)
-        elif source[i] == "(":
-            i = _group_end(source, i)
-        elif source[i] == "|":
+        end = piece_end(source, i, groups=True)
+        if source[i:end] == "|":
             options.append(source[start:i])
-            start = i = i + 1
-        else:
-            i += 1
+            start = end
+        i = end
     return options + [source[start:]]
 
 
@@ -236,15 +222,7 @@ def _atom_start(source: str, end: int) -> int | None:
     """Where the atom that ends at `end` (a character, an escape, a class or a group) starts."""
     i, start = 0, None
     while i < end:
-        start = i
-        if source[i] == "\\":
-            i += 2
-        elif source[i] == "[":
-            i = _class_end(source, i)
-        elif source[i] == "(":
-            i = _group_end(source, i)
-        else:
-            i += 1
+        start, i = i, piece_end(source, i, groups=True)
     return start if i == end else None
 
 

@@ -74,6 +74,19 @@ def _group_end(pattern: str, start: int) -> int:
     return i
 
 
+def piece_end(pattern: str, start: int, groups: bool = False) -> int:
+    """Index just past the piece of the pattern at `start`: an escape, a character class, one
+    character, or with `groups` a whole group."""
+    char = pattern[start]
+    if char == "\\":
+        return start + 2
+    if char == "[":
+        return _class_end(pattern, start)
+    if char == "(" and groups:
+        return _group_end(pattern, start)
+    return start + 1
+
+
 def drop_context(pattern: str) -> str:
     r"""The pattern without lookbehinds and word boundaries: what it matches is a superset.
 
@@ -84,20 +97,13 @@ def drop_context(pattern: str) -> str:
     """
     out, i = [], 0
     while i < len(pattern):
-        char = pattern[i]
-        if char == "\\":
-            if pattern[i + 1:i + 2] not in ("b", "B"):
-                out.append(pattern[i:i + 2])
-            i += 2
-        elif char == "[":
-            end = _class_end(pattern, i)
-            out.append(pattern[i:end])
-            i = end
-        elif pattern.startswith(("(?<=", "(?<!"), i):
+        if pattern.startswith(("(?<=", "(?<!"), i):
             i = _group_end(pattern, i)
-        else:
-            out.append(char)
-            i += 1
+            continue
+        end = piece_end(pattern, i)
+        if pattern[i:end] not in ("\\b", "\\B"):
+            out.append(pattern[i:end])
+        i = end
     return "".join(out)
 
 
