@@ -302,8 +302,7 @@ class Pipeline:
                 try:
                     active = actives[index]
                     if active:
-                        output = stage(text, timeout=None if timer else budget.timeout(),
-                                       mask=mask, active=active)
+                        output = stage(text, None if timer else budget.timeout(), mask, active)
                     if not output:   # most stages find nothing on most lines
                         if raised:
                             raised.pop(index, None)

@@ -509,20 +509,25 @@ class RuleStage:
                 checked += self._screened_open(mask)
         if not checked:
             return list(plain)
-        if folded is None:
-            folded = regex_fold(text)
-        hinted: dict[regex.Pattern, bool] = {}
+        hinted: "dict[regex.Pattern, bool] | None" = None
         chosen = []
         for number, checks, hint in checked:
             if checks:
                 for in_folded, search in checks:
-                    if not search(folded if in_folded else text):
+                    if in_folded:
+                        if folded is None:
+                            folded = regex_fold(text)
+                        if not search(folded):
+                            break
+                    elif not search(text):
                         break
                 else:
                     checks = None
                 if checks is not None:
                     continue   # a gate of strings is shut
             if hint is not None:
+                if hinted is None:
+                    hinted = {}
                 found = hinted.get(hint)
                 if found is None:   # `when` hints are user patterns: bounded too (by `regex`)
                     found = hinted[hint] = (hint.search(text) if deadline is None else self.hints[
