@@ -102,6 +102,12 @@ class LineBudget:
             if not _ticking:
                 _setitimer(_ITIMER_REAL, 0)
 
+    def deadline_left(self) -> float:
+        """The deadline, for searches to keep by their own timeouts (when there is no timer).
+        Raises LineTimeout when it has passed."""
+        self.timeout()
+        return self.deadline
+
     def timeout(self) -> float | None:
         """The seconds left for a search to pass as `timeout=`; None while the timer runs.
         Raises LineTimeout when none are left."""

@@ -281,7 +281,7 @@ class Pipeline:
         original = text
         changes: list[Change] = []
         flags: list[tuple[str, Flag, tuple[int, int]]] = []
-        alignment = Alignment()
+        alignment = None               # made at the first change or flag
         stages = self.stages
         count = len(stages)
         mask = self.index.mask(text)   # which rules the line can trigger (triggers.py)
@@ -301,14 +301,19 @@ class Pipeline:
                 where[0] = stage.name
                 try:
                     active = actives[index]
-                    if active:
-                        output = stage(text, None if timer else budget.timeout(), mask, active)
+                    if active:   # (what `stage(text)` does, one call less)
+                        deadline = None if timer else budget.deadline_left()
+                        chosen = stage.candidates(text, mask, deadline, active)
+                        if chosen:
+                            output = stage.edits(text, chosen, deadline)
                     if not output:   # most stages find nothing on most lines
                         if raised:
                             raised.pop(index, None)
                         if trace is not None:
                             trace.append((_trace_name(stage, number), text, []))
                         continue
+                    if alignment is None:
+                        alignment = Alignment()
                     edits = [item for item in output if isinstance(item, Edit)]
                     problem = check_edits(edits, len(text))
                     if problem:

@@ -579,8 +579,10 @@ class RuleStage:
                  active: "tuple | None" = None) -> list[Edit | Flag]:
         deadline = None if timeout is None else time.monotonic() + timeout
         chosen = self.candidates(text, mask, deadline, active)
-        if not chosen:
-            return []
+        return self.edits(text, chosen, deadline) if chosen else []
+
+    def edits(self, text: str, chosen: list[int], deadline: float | None) -> list[Edit | Flag]:
+        """The edits and flags of the rules `chosen` (by `candidates`) on the line."""
         results: list[Edit | Flag] = []
         consumed = 0
         for number, match in self._matches(text, chosen, deadline):
