@@ -121,14 +121,17 @@ def test_a_gate_keeps_the_strings_it_needs():
 
 
 def test_a_string_search_finds_any_of_its_strings_whichever_way_it_looks():
-    from normalizer.stages.base import _Automaton, string_search
-    rare = {"xq", "zz9", "Jx", "7%"}                      # a trie is tried only at x, z, J, 7
-    common = {"the", "and", "ice", "sea", "one", "rat", "his", "lot", "cat"}   # everywhere
-    assert not isinstance(string_search(rare), _Automaton)
+    from normalizer.stages.base import _Automaton, _Few, string_search
+    few = {"xq", "zz9", "Jx", "7%"}                       # `in` for each
+    rare = few | {f"Q{n}" for n in range(12)}              # a trie is tried only at x, z, J, 7, Q
+    common = {"the", "and", "ice", "sea", "one", "rat", "his", "lot", "cat", "two", "oak",
+              "ash", "elm", "ink"}                         # a trie would be tried everywhere
+    assert isinstance(string_search(few), _Few)
+    assert not isinstance(string_search(rare), (_Few, _Automaton))
     assert isinstance(string_search(common), _Automaton)
-    for strings in (rare, common):
+    for strings in (few, rare, common):
         search = string_search(strings).search
-        for text in ["", "a cat sat", "zz9 top", "nothing", "Jxq", "th e", "17%", "lo t"]:
+        for text in ["", "a cat sat", "zz9 top", "nothing", "Jxq", "th e", "17%", "lo t", "Q11"]:
             assert bool(search(text)) == any(string in text for string in strings), text
 
 
