@@ -61,10 +61,9 @@ def ascii_engine(pattern: str, compiled: regex.Pattern) -> "re.Pattern | regex.P
     source = ascii_translation(pattern)
     if source is None:
         return compiled
-    translated = re.compile(source, re.ASCII)
     faster = cached("ascii-faster:", pattern + "\0" + compiled.pattern,
-                    lambda _: _seconds(translated) < FASTER * _seconds(compiled))
-    return translated if faster else compiled
+                    lambda _: _seconds(re.compile(source, re.ASCII)) < FASTER * _seconds(compiled))
+    return re.compile(source, re.ASCII) if faster else compiled   # (compiled once: re keeps it)
 
 
 def _seconds(compiled: "re.Pattern | regex.Pattern") -> float:
