@@ -27,7 +27,7 @@ import warnings
 
 import regex
 
-from .prefilter import _group_end, cached, class_ranges, piece_end
+from .prefilter import _group_end, cached, class_ranges, piece_end, timed
 from .triggers import FUZZY_RE, POSIX_CLASS_RE, PROPERTY_RE, _ascii_members, sre, sre_parse
 
 PROPERTY_AT_RE = regex.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")   # at an escape's backslash
@@ -61,7 +61,7 @@ def ascii_engine(pattern: str, compiled: regex.Pattern) -> "re.Pattern | regex.P
     source = ascii_translation(pattern)
     if source is None:
         return compiled
-    faster = cached("ascii-faster:", pattern + "\0" + compiled.pattern,
+    faster = timed("ascii-faster:", source + "\0" + compiled.pattern,
                     lambda _: _seconds(re.compile(source, re.ASCII)) < FASTER * _seconds(compiled))
     return re.compile(source, re.ASCII) if faster else compiled   # (compiled once: re keeps it)
 

@@ -119,33 +119,57 @@ def class_ranges(codes: list[int]) -> str:
     return "".join(parts)
 
 
-# The analyses of patterns (this module's and triggers.py's) cost a compile and many probes
-# each; their results are kept on disk, keyed by a hash of the pattern, so a run starts
-# without redoing them. One file per `regex` release and per version of the analysing code;
-# older ones are removed. Compiled patterns are kept beside it (compile_pattern).
+# The analyses of patterns (this module's, triggers.py's and engines.py's) cost a compile and
+# many probes each; their results are kept on disk, keyed by a hash of the pattern, so a run
+# starts without redoing them. One file per `regex` release and per version of the analysing
+# code; older ones are removed. Timings (which engine is faster for a pattern) do not depend
+# on that code: they are kept apart, per `regex` and Python version, and outlive it. Compiled
+# patterns are kept beside them (compile_pattern).
 _CODE = hashlib.sha1(b"".join((Path(__file__).parent / name).read_bytes()
                               for name in ("prefilter.py", "triggers.py", "engines.py"))).hexdigest()[:12]
+_VERSIONS = f"regex-{regex.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttsnorm"
 CACHE_FILE = CACHE_DIR / f"analysis-{_CODE}-regex-{regex.__version__}.json"
-PATTERNS_FILE = CACHE_DIR / (f"patterns-regex-{regex.__version__}-"
-                             f"py{sys.version_info[0]}.{sys.version_info[1]}.pickle")
+TIMINGS_FILE = CACHE_DIR / f"timings-{_VERSIONS}.json"
+PATTERNS_FILE = CACHE_DIR / f"patterns-{_VERSIONS}.pickle"
 MAX_PATTERNS = 1000   # compiled patterns kept on disk (the most recently used): ~1 MB, 30 ms to load
-_cache: dict[str, Any] | None = None
+STALE = {"analysis": ("analysis-", "first-characters-"), "timings": ("timings-",),
+         "patterns": ("patterns-",)}   # what a newer file of each kind replaces
 _patterns: "dict[str, bytes | regex.Pattern] | None" = None   # pickled until asked for
-_unsaved = False
 _patterns_unsaved = False
 _exit_hook = False   # flush() runs when the process ends
 
 
-def _load_cache() -> dict[str, str | None]:
-    global _cache
-    if _cache is None:
-        try:
-            _cache = json.loads(CACHE_FILE.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            _cache = {}
-        _flush_at_exit()
-    return _cache
+class _Store:
+    """Results kept in a JSON file: read when first asked for, written at `flush`."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.data: "dict[str, Any] | None" = None
+        self.unsaved = False
+
+    def path(self) -> Path:   # (looked up when used: tests point the files elsewhere)
+        return CACHE_FILE if self.kind == "analysis" else TIMINGS_FILE
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        if self.data is None:
+            try:
+                self.data = json.loads(self.path().read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.data = {}
+            _flush_at_exit()
+        if key not in self.data:
+            self.data[key] = compute()
+            self.unsaved = True
+        return self.data[key]
+
+    def flush(self) -> None:
+        if self.unsaved:
+            self.unsaved = False
+            _write(self.path(), json.dumps(self.data).encode("utf-8"), STALE[self.kind])
+
+
+_analyses, _timings = _Store("analysis"), _Store("timings")
 
 
 def _flush_at_exit() -> None:
@@ -155,37 +179,30 @@ def _flush_at_exit() -> None:
         atexit.register(flush)
 
 
-def _changed() -> None:
-    """Note a new entry; the file is written at `flush`, or when the process ends."""
-    global _unsaved
-    _unsaved = True
-
-
 def flush() -> None:
     """Write what is new now (before worker processes start and would redo it)."""
-    global _unsaved, _patterns_unsaved
-    if _unsaved:
-        _unsaved = False
-        _write(CACHE_FILE, json.dumps(_cache).encode("utf-8"))
+    global _patterns_unsaved
+    _analyses.flush()
+    _timings.flush()
     if _patterns_unsaved:
         _patterns_unsaved = False
         kept = {source: compiled if isinstance(compiled, bytes) else pickle.dumps(compiled)
                 for source, compiled in list(_patterns.items())[-MAX_PATTERNS:]}
-        _write(PATTERNS_FILE, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+        _write(PATTERNS_FILE, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), STALE["patterns"])
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write a cache file atomically and remove what older code or another regex left; a
-    cache that cannot be written is only a slower start."""
+def _write(path: Path, data: bytes, stale: tuple[str, ...]) -> None:
+    """Write a cache file atomically and remove the files of its kind (`stale`: their name
+    starts) that older code or another regex left; a cache that cannot be written is only a
+    slower start."""
     try:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=CACHE_DIR, delete=False) as handle:
             handle.write(data)
         os.replace(handle.name, path)
-        kinds = ("patterns-",) if path == PATTERNS_FILE else ("analysis-", "first-characters-")
-        for stale in CACHE_DIR.iterdir():
-            if stale != path and stale.name.startswith(kinds):
-                stale.unlink(missing_ok=True)
+        for old in CACHE_DIR.iterdir():
+            if old != path and old.name.startswith(stale):
+                old.unlink(missing_ok=True)
     except OSError:
         pass
 
@@ -224,12 +241,12 @@ def _key(pattern: str) -> str:
 
 def cached(kind: str, pattern: str, compute: Callable[[str], Any]) -> Any:
     """`compute(pattern)`, kept on disk under `kind` (its result must be JSON)."""
-    cache = _load_cache()
-    key = kind + _key(pattern)
-    if key not in cache:
-        cache[key] = compute(pattern)
-        _changed()
-    return cache[key]
+    return _analyses.get(kind + _key(pattern), lambda: compute(pattern))
+
+
+def timed(kind: str, pattern: str, compute: Callable[[str], Any]) -> Any:
+    """The same for a measurement, which the analysing code does not change."""
+    return _timings.get(kind + _key(pattern), lambda: compute(pattern))
 
 
 def first_characters(pattern: str) -> str | None:

@@ -17,10 +17,11 @@ def cache(tmp_path, monkeypatch):
     """prefilter's caches in a folder of their own, empty."""
     monkeypatch.setattr(prefilter, "CACHE_DIR", tmp_path)
     monkeypatch.setattr(prefilter, "CACHE_FILE", tmp_path / "analysis-test.json")
+    monkeypatch.setattr(prefilter, "TIMINGS_FILE", tmp_path / "timings-test.json")
     monkeypatch.setattr(prefilter, "PATTERNS_FILE", tmp_path / "patterns-test.pickle")
-    monkeypatch.setattr(prefilter, "_cache", None)
+    monkeypatch.setattr(prefilter, "_analyses", prefilter._Store("analysis"))
+    monkeypatch.setattr(prefilter, "_timings", prefilter._Store("timings"))
     monkeypatch.setattr(prefilter, "_patterns", None)
-    monkeypatch.setattr(prefilter, "_unsaved", False)
     monkeypatch.setattr(prefilter, "_patterns_unsaved", False)
     return tmp_path
 
@@ -58,14 +59,15 @@ def test_a_bad_pattern_raises_as_compile_does_and_is_not_kept(cache):
 
 def test_files_of_older_versions_are_removed(cache):
     for name in ("patterns-regex-0.1-py3.9.pickle", "analysis-0123-regex-0.1.json",
-                 "first-characters-x.json"):
+                 "first-characters-x.json", "timings-regex-0.1-py3.9.json"):
         (cache / name).write_text("{}")
     (cache / "notes.txt").write_text("the user's")
     prefilter.compile_pattern(PATTERN)
     prefilter.cached("test:", PATTERN, len)
+    prefilter.timed("test:", PATTERN, len)
     prefilter.flush()
     assert sorted(path.name for path in cache.iterdir()) == [
-        "analysis-test.json", "notes.txt", "patterns-test.pickle"]
+        "analysis-test.json", "notes.txt", "patterns-test.pickle", "timings-test.json"]
 
 
 def test_only_the_most_recently_used_patterns_are_kept(cache, monkeypatch):
