@@ -45,7 +45,8 @@ PLACEHOLDERS = 0xE000   # private-use code points stand for classes the standard
 MAX_STRINGS = 400       # largest set of exact strings carried through a concatenation
 MAX_CLASS = 64          # largest character class expanded into single characters
 ASCII = [chr(code) for code in range(128)]
-PROPERTY_RE = regex.compile(r"(?<!\\)((?:\\\\)*)(\\[pP](?:\{[^}]*\}|[A-Za-z]))")
+# (`regex` reads "\p{1,}" as "p" repeated, not as a property: a name is letters first)
+PROPERTY_RE = regex.compile(r"(?<!\\)((?:\\\\)*)(\\[pP](?:\{\^?[A-Za-z_][\w =:.&-]*\}|[A-Za-z]))")
 FUZZY_RE = regex.compile(r"\{[^{}]*[deis]\s*(?:[<=}]|$)")   # x{e<=1}: `regex`'s fuzzy matching
 POSIX_CLASS_RE = regex.compile(r"\[:\^?[A-Za-z]+:\]")
 NAMED_GROUP_RE = regex.compile(r"(?<!\\)((?:\\\\)*)\(\?P?<(?![=!])[^>]*>")
@@ -87,15 +88,18 @@ EMPTY = frozenset({("", False)})
 
 def minimal_gate(gate: Gate) -> Gate:
     """The gate without the strings whose presence implies another's (" %" goes when "%" is
-    in; "face" as written goes when "face" in any case is in)."""
+    in; "face" as written goes when "face" in any case is in). Of strings that imply each
+    other ("1" as written and casefolded), one stays."""
     def implies(literal: Literal, other: Literal) -> bool:
         (text, folded), (other_text, other_folded) = literal, other
         if other_folded:
             return other_text in (text if folded else regex_fold(text))
         # a string found casefolded says nothing of the case it is written in
         return other_text in text and (not folded or other_text.casefold() == other_text.upper())
-    return frozenset(literal for literal in gate
-                     if not any(other != literal and implies(literal, other) for other in gate))
+    ordered = sorted(gate)
+    return frozenset(literal for place, literal in enumerate(ordered) if not any(
+        other != literal and implies(literal, other) and (not implies(other, literal) or earlier < place)
+        for earlier, other in enumerate(ordered)))
 
 
 def _usable(strings: frozenset[Literal] | None) -> bool:
