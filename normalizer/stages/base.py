@@ -146,10 +146,11 @@ def carry_case(old: str, new: str) -> str:
 class Template:
     """A compiled `replace` template: literal pieces and verbalizer calls."""
 
-    __slots__ = ("parts", "literal")
+    __slots__ = ("parts", "literal", "re_expands")
 
     def __init__(self, template: str, sayers: dict[str, Sayer], rule: Rule):
         self.parts: list[tuple[str, str | None, Sayer | None]] = []
+        self.re_expands = True   # whether a `re` match expands it as a `regex` match does
         position = 0
         for call in CALL_RE.finditer(template):
             literal = template[position:call.start()]
@@ -181,9 +182,14 @@ class Template:
                 problem = "refers to a group by number; name it: (?P<name>...) and \\g<name>"
             elif "\\" in literal:
                 try:
-                    probe.expand(literal)
+                    expanded = probe.expand(literal)
                 except (regex.error, IndexError) as error:
                     problem = f"cannot be expanded ({error})"
+                else:   # `re` reads fewer escapes ("\\u00a0"): such a rule keeps to `regex`
+                    try:
+                        self.re_expands &= re.match(probe.re.pattern, "").expand(literal) == expanded
+                    except (re.error, IndexError):
+                        self.re_expands = False
             if problem:
                 raise RuleError(f"rule {rule.id!r}: the template {template!r} {problem}; the "
                                 f"pattern's groups: {', '.join(groups) or 'none'}",
@@ -419,6 +425,9 @@ class RuleStage:
                 template = None
             self.outputs.append((rule, template))
         self.patterns = [RulePattern(rule, self.index) for rule in self.rules]
+        for pattern, (_, template) in zip(self.patterns, self.outputs):
+            if template is not None and not template.re_expands:
+                pattern.ascii = pattern.regex
         # one compiled pattern per distinct hint (rules.py checked them at load), and what
         # lines of ASCII are searched with
         hints = {rule.when: compile_pattern(rule.when) for rule in self.rules if rule.when}
