@@ -30,9 +30,9 @@ import regex
 from .prefilter import _group_end, cached, class_ranges, piece_end, timed
 from .triggers import FUZZY_RE, POSIX_CLASS_RE, PROPERTY_RE, _ascii_members, sre, sre_parse
 
-PROPERTY_AT_RE = regex.compile(r"\\[pP](?:\{[^}]*\}|[A-Za-z])")   # at an escape's backslash
-NAMED_GROUP_RE = regex.compile(r"(?<!\\)((?:\\\\)*)\(\?<(?![=!])")
-BOUNDED_RE = regex.compile(r"\{(\d*),(\d+)\}")   # a repeat {m,n}
+# a property class at an escape's backslash (`regex` reads "\p{1,}" as "p" repeated: not one)
+PROPERTY_AT_RE = regex.compile(r"\\[pP](?:\{\^?[A-Za-z_][\w =:.&-]*\}|[A-Za-z])")
+BOUNDED_RE = regex.compile(r"\{(\d*),(\d+)\}[?+]?")   # a repeat {m,n}, lazy or possessive
 MAX_SPLIT = 16   # fixed-width lookbehinds a lookbehind of variable width may become
 NEVER = "\\uffff"   # in a class that holds no ASCII character: no line of ASCII has it
 FASTER = 0.75       # `re` is used when it takes at most this share of `regex`'s time
@@ -83,7 +83,7 @@ def _translate(pattern: str) -> str | None:
     source = _spell_properties(pattern)
     if source is None:
         return None
-    source = _fixed_lookbehinds(NAMED_GROUP_RE.sub(lambda match: match.group(1) + "(?P<", source))
+    source = _fixed_lookbehinds(source)
     if source is None:
         return None
     try:
@@ -103,7 +103,8 @@ def _translate(pattern: str) -> str | None:
 
 def _spell_properties(pattern: str) -> str | None:
     r"""The pattern with each property class (`\p{L}`, `\P{Lu}`) spelled as the ASCII
-    characters it holds: a class of them, or their ranges inside a class."""
+    characters it holds: a class of them, or their ranges inside a class; and named groups
+    as `re` writes them, (?P<name>."""
     out: list[str] = []
     i, in_class, class_start = 0, False, 0
     while i < len(pattern):
@@ -111,6 +112,8 @@ def _spell_properties(pattern: str) -> str | None:
         if char == "\\":
             match = PROPERTY_AT_RE.match(pattern, i)
             if match is None:
+                if pattern[i + 1:i + 2] in ("p", "P"):
+                    return None   # not a property `regex` and we read alike
                 out.append(pattern[i:i + 2])
                 i += 2
                 continue
@@ -130,6 +133,10 @@ def _spell_properties(pattern: str) -> str | None:
             in_class = False
         elif not in_class and char == "[":
             in_class, class_start = True, i
+        elif not in_class and pattern.startswith("(?<", i) and pattern[i + 3:i + 4] not in ("=", "!"):
+            out.append("(?P<")
+            i += 3
+            continue
         out.append(char)
         i += 1
     return "".join(out)
@@ -140,7 +147,7 @@ def _fixed_lookbehinds(source: str) -> str | None:
     becomes one lookbehind per alternative, and a bounded repeat in one, one per count.
 
     >>> _fixed_lookbehinds(r"(?<![a-z]|[0-9]x{0,2}-)y")
-    '(?<![a-z])(?<![0-9]-)(?<![0-9]x{1}-)(?<![0-9]x{2}-)y'
+    '(?:(?<![a-z])(?<![0-9]-)(?<![0-9]x{1}-)(?<![0-9]x{2}-))y'
     >>> _fixed_lookbehinds(r"(?<=a|bc)d")
     '(?:(?<=a)|(?<=bc))d'
     """
@@ -160,7 +167,8 @@ def _fixed_lookbehinds(source: str) -> str | None:
                     return None
                 kind = source[i:i + 4]
                 looks = [f"{kind}{option})" for option in options]
-                out.append("".join(looks) if kind == "(?<!" else f"(?:{'|'.join(looks)})")
+                # (a group, so that a quantifier after the lookbehind takes all of it)
+                out.append(f"(?:{''.join(looks)})" if kind == "(?<!" else f"(?:{'|'.join(looks)})")
         else:   # (a group is looked into: it may hold a lookbehind)
             end = piece_end(source, i)
             out.append(source[i:end])
@@ -225,6 +233,38 @@ def _atom_start(source: str, end: int) -> int | None:
     return start if i == end else None
 
 
+def _has_group(items) -> bool:
+    """Whether a parsed part holds a capturing group."""
+    for op, value in items:
+        if op is sre.SUBPATTERN and (value[0] is not None or _has_group(value[3])):
+            return True
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+            if _has_group(value[2]):
+                return True
+        elif op is sre.BRANCH and any(_has_group(option) for option in value[1]):
+            return True
+        elif op in (sre.ASSERT, sre.ASSERT_NOT) and _has_group(value[1]):
+            return True
+        elif op is getattr(sre, "ATOMIC_GROUP", None) and _has_group(value):
+            return True
+    return False
+
+
+def _varies(items) -> bool:
+    """Whether a parsed part holds a repeat that may match more or fewer times (one that
+    backtracks), outside possessive repeats and atomic groups."""
+    for op, value in items:
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and (value[0] != value[1] or _varies(value[2])):
+            return True
+        if op is sre.SUBPATTERN and _varies(value[3]):
+            return True
+        if op is sre.BRANCH and any(_varies(option) for option in value[1]):
+            return True
+        if op in (sre.ASSERT, sre.ASSERT_NOT) and _varies(value[1]):
+            return True
+    return False
+
+
 def _sure(items, fold: bool, has_property: bool, in_lookbehind: bool) -> bool:
     """Whether `re` matches this part of the parsed translation as `regex` matches the
     original on lines of ASCII."""
@@ -246,6 +286,8 @@ def _sure(items, fold: bool, has_property: bool, in_lookbehind: bool) -> bool:
             inner = (fold or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
             if inner and has_property:
                 return False   # whether (?i) widens \p{Lu} to lowercase: unsure
+            if add & re.IGNORECASE and body.getwidth()[0] == 0:
+                return False   # `regex` lets an empty (?i:x*) make what follows case-blind
             if not _sure(body, inner, has_property, in_lookbehind):
                 return False
         elif op is sre.BRANCH:
@@ -256,7 +298,13 @@ def _sure(items, fold: bool, has_property: bool, in_lookbehind: bool) -> bool:
             if not _sure(body, fold, has_property, in_lookbehind or direction < 0):
                 return False
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
-            if not _sure(value[2], fold, has_property, in_lookbehind):
+            body = value[2]
+            if op is getattr(sre, "POSSESSIVE_REPEAT", None) and (body.getwidth()[0] == 0
+                                                                  or _has_group(body)):
+                return False   # Python 3.11's `re` loses captures in such a repeat
+            if op is not getattr(sre, "POSSESSIVE_REPEAT", None) and value[1] > 1 and _varies(body):
+                return False   # (a+)+: `re` can backtrack for ever where `regex` does not
+            if not _sure(body, fold, has_property, in_lookbehind):
                 return False
         elif op is getattr(sre, "ATOMIC_GROUP", None):
             if not _sure(value, fold, has_property, in_lookbehind):

@@ -74,12 +74,18 @@ def _group_end(pattern: str, start: int) -> int:
     return i
 
 
+# An escape: "\\x41", "\\u2212", "\\N{MINUS SIGN}", "\\012" (octal), "\\p{L}", "\\d", ...
+ESCAPE_RE = regex.compile(r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|N\{[^}]*\}"
+                          r"|0[0-7]{0,2}|[1-3][0-7]{2}|[1-9][0-9]?|[pP]\{[^}]*\}|.)", regex.S)
+
+
 def piece_end(pattern: str, start: int, groups: bool = False) -> int:
     """Index just past the piece of the pattern at `start`: an escape, a character class, one
     character, or with `groups` a whole group."""
     char = pattern[start]
     if char == "\\":
-        return start + 2
+        escape = ESCAPE_RE.match(pattern, start)
+        return escape.end() if escape else len(pattern)
     if char == "[":
         return _class_end(pattern, start)
     if char == "(" and groups:

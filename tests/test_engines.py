@@ -53,7 +53,7 @@ def test_random_lines_too(translated, text):
         assert found(original, text) == found(ascii, text), (stage, name)
 
 
-LOOKBEHINDS = [r"(?<![a-z]|[0-9]x{0,2}-)y", r"(?<=a|bc)d", r"(?<!\p{L}|\p{N}\p{L}{0,3}-)[0-9]+",
+LOOKBEHINDS = [r"(?<![a-z]|[0-9]x{0,2}-)y", r"(?<!a|bc)?x", r"(?<=(?<=a)x{0,1}?)b", r"(?<=a\x01{0,1})x", r"(?<=a|bc)d", r"(?<!\p{L}|\p{N}\p{L}{0,3}-)[0-9]+",
                r"(?<=^|[.!?] )[A-Z]", r"(?<=ab |c )\p{Lu}", r"(?<!x{0,2}-)[0-9]"]
 
 
@@ -79,10 +79,19 @@ def test_lookbehinds_split_to_fixed_widths_match_as_before(text, pattern):
     (r"[\p{L}-z]", None),
     (r"a{e<=1}", None),                                # fuzzy matching
     (r"(?<name>a)b", r"(?P<name>a)b"),
-    (r"(?<![a-z]|[0-9]-)x", r"(?<![a-z])(?<![0-9]-)x"),   # lookbehinds of one width each
+    (r"(?<![a-z]|[0-9]-)x", r"(?:(?<![a-z])(?<![0-9]-))x"),   # lookbehinds of one width each
     (r"(?<=\s|^ab)x", r"(?:(?<=\s)|(?<=^ab))x"),
     (r"(?<=a+)x", None),
     (r"(?<![0-9]a{0,40})x", None),                     # too many
+    (r"(?<!a|bc)?x", r"(?:(?<!a)(?<!bc))?x"),           # the quantifier takes them all
+    (r"(?<=a\012{0,1})x", r"(?:(?<=a)|(?<=a\012{1}))x"),  # an octal escape is one piece
+    (r"(?<=(?<=a)x{0,1}?)b", r"(?:(?<=(?<=a))|(?<=(?<=a)x{1}))b"),
+    (r"[(?<]", r"[(?<]"),                              # not a group inside a class
+    (r"\p{1,}", None),                                 # `regex`: "p" repeated, not a property
+    (r"(?:(?P<x>\d)|)*+", None),                       # Python 3.11's re loses the capture
+    (r"(?i:x*)[^ab]", None),                            # `regex` lets (?i) spill over
+    (r"(?:a+)+b", None),                                # re would backtrack for ever
+    (r"(?:a+)++b", r"(?:a+)++b"),
 ])
 def test_translations(pattern, translation):
     assert ascii_translation(pattern) == translation
@@ -91,3 +100,14 @@ def test_translations(pattern, translation):
 def test_a_pattern_without_a_translation_stays_with_regex():
     compiled = regex.compile(r"(?<=\p{L}+ )x")
     assert ascii_engine(compiled.pattern, compiled) is compiled
+
+
+def test_a_template_re_cannot_expand_keeps_the_rule_with_regex():
+    """`re` does not read "\\u00a0" in a template: the rule is searched with `regex` (whose
+    matches expand it) on every line."""
+    from normalizer.rules import parse_rules
+    from normalizer.stages.base import RuleStage
+    rule = {"id": "r", "pattern": r"(?<!\w)(?P<n>\d+)(?=\s?km\b)", "replace": r"\g<n>\u00a0km"}
+    stage = RuleStage("demo", parse_rules([rule], "demo.yaml"))
+    assert stage.patterns[0].ascii is stage.patterns[0].regex
+    assert [edit.new for edit in stage("go 5 km now")] == ["5\xa0km"]
