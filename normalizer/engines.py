@@ -6,12 +6,14 @@ ASCII characters many patterns mean exactly the same in the standard library's s
 a position in a few nanoseconds where `regex` takes tens when a pattern starts with a
 lookaround ("acronym": 14 us a line against 2), while `regex` finds a pattern's literal
 strings faster. So a pattern gets an ASCII translation where one is exactly equivalent, and
-lines of ASCII are searched with `re` when a measurement, made once and kept on disk with the
-other analyses, says it is clearly faster.
+lines of ASCII are searched with `re` when a measurement, made once per machine and kept on
+disk (prefilter.timed), says it is clearly faster. `re` has no timeout: it is used only under
+the line budget's interval timer, which interrupts it.
 
 Translating is sound or silent: anything it is unsure of keeps `regex` (syntax `re` refuses
-or warns about, variable-width lookbehinds, verbose mode, case-insensitive matching of
-non-ASCII characters or of property classes, groups inside lookbehinds).
+or warns about, lookbehinds it cannot split into fixed widths, verbose mode, case-insensitive
+matching of non-ASCII characters or of property classes, groups inside lookbehinds or
+possessive repeats, nested repeats `re` could backtrack through for ever).
 
 >>> ascii_translation(r"(?<![\p{L}])(?P<n>\p{Lu}{2,})")
 '(?<![\\u0041-\\u005a\\u0061-\\u007a])(?P<n>[\\u0041-\\u005a]{2,})'
