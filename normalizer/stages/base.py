@@ -367,9 +367,16 @@ def scan(patterns: list[tuple[int, regex.Pattern]], text: str,
         index, pattern = patterns[0]
         matches = (pattern.finditer(text) if deadline is None else
                    pattern.finditer(text, timeout=_left(deadline)))
-        found = [(index, match) for match in matches]
-        return None if any(match.start() == match.end() for _, match in found) else found
-    upcoming = [search(pattern, 0) for _, pattern in patterns]
+        found = []
+        for match in matches:
+            if match.start() == match.end():
+                return None
+            found.append((index, match))
+        return found
+    if deadline is None:
+        upcoming = [pattern.search(text) for _, pattern in patterns]
+    else:
+        upcoming = [search(pattern, 0) for _, pattern in patterns]
     found, position = [], 0
     while True:
         best = chosen = None
