@@ -29,8 +29,8 @@ import warnings
 
 import regex
 
-from .prefilter import _group_end, cached, class_ranges, piece_end, timed
-from .triggers import FUZZY_RE, POSIX_CLASS_RE, PROPERTY_RE, _ascii_members, sre, sre_parse
+from .prefilter import cached, class_ranges, outer_pieces, piece_end, timed
+from .triggers import PROPERTY_RE, _ascii_members, _standard_syntax, sre, sre_parse
 
 # a property class at an escape's backslash (`regex` reads "\p{1,}" as "p" repeated: not one)
 PROPERTY_AT_RE = regex.compile(r"\\[pP](?:\{\^?[A-Za-z_][\w =:.&-]*\}|[A-Za-z])")
@@ -80,7 +80,7 @@ def _seconds(compiled: "re.Pattern | regex.Pattern") -> float:
 
 
 def _translate(pattern: str) -> str | None:
-    if "[[" in pattern or POSIX_CLASS_RE.search(pattern) or FUZZY_RE.search(PROPERTY_RE.sub("", pattern)):
+    if _standard_syntax(pattern) is None:
         return None   # nested sets, POSIX classes, fuzzy matching: `regex`'s own
     source = _spell_properties(pattern)
     if source is None:
@@ -153,28 +153,25 @@ def _fixed_lookbehinds(source: str) -> str | None:
     >>> _fixed_lookbehinds(r"(?<=a|bc)d")
     '(?:(?<=a)|(?<=bc))d'
     """
-    out, i = [], 0
-    while i < len(source):
-        if source.startswith(("(?<=", "(?<!"), i):
-            end = _group_end(source, i)
-            body = source[i + 4:end - 1]
-            widths = _width(body)
-            if widths is None:
-                return None
-            if widths[0] == widths[1]:
-                out.append(source[i:end])
-            else:
-                options = [fixed for option in _alternatives(body) for fixed in _fixed(option)]
-                if not options or len(options) > MAX_SPLIT or any(fixed is None for fixed in options):
-                    return None
-                kind = source[i:i + 4]
-                looks = [f"{kind}{option})" for option in options]
-                # (a group, so that a quantifier after the lookbehind takes all of it)
-                out.append(f"(?:{''.join(looks)})" if kind == "(?<!" else f"(?:{'|'.join(looks)})")
-        else:   # (a group is looked into: it may hold a lookbehind)
-            end = piece_end(source, i)
-            out.append(source[i:end])
-        i = end
+    out = []
+    for start, end, behind in outer_pieces(source):
+        if not behind:
+            out.append(source[start:end])
+            continue
+        body = source[start + 4:end - 1]
+        widths = _width(body)
+        if widths is None:
+            return None
+        if widths[0] == widths[1]:
+            out.append(source[start:end])
+            continue
+        options = [fixed for option in _alternatives(body) for fixed in _fixed(option)]
+        if not options or len(options) > MAX_SPLIT or any(fixed is None for fixed in options):
+            return None
+        kind = source[start:start + 4]
+        looks = [f"{kind}{option})" for option in options]
+        # (a group, so that a quantifier after the lookbehind takes all of it)
+        out.append(f"(?:{''.join(looks)})" if kind == "(?<!" else f"(?:{'|'.join(looks)})")
     return "".join(out)
 
 

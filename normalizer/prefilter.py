@@ -22,7 +22,7 @@ import pickle
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import regex
 
@@ -93,6 +93,17 @@ def piece_end(pattern: str, start: int, groups: bool = False) -> int:
     return start + 1
 
 
+def outer_pieces(pattern: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, is a lookbehind) of the pattern's pieces (piece_end), a lookbehind whole;
+    other groups are looked into, so a lookbehind inside one is found too."""
+    i = 0
+    while i < len(pattern):
+        behind = pattern.startswith(("(?<=", "(?<!"), i)
+        end = _group_end(pattern, i) if behind else piece_end(pattern, i)
+        yield i, end, behind
+        i = end
+
+
 def drop_context(pattern: str) -> str:
     r"""The pattern without lookbehinds and word boundaries: what it matches is a superset.
 
@@ -101,16 +112,8 @@ def drop_context(pattern: str) -> str:
     >>> drop_context(r"(?<=\bintro to\b[^.]{0,9})\bDirector(?!\w)")
     'Director(?!\\w)'
     """
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith(("(?<=", "(?<!"), i):
-            i = _group_end(pattern, i)
-            continue
-        end = piece_end(pattern, i)
-        if pattern[i:end] not in ("\\b", "\\B"):
-            out.append(pattern[i:end])
-        i = end
-    return "".join(out)
+    return "".join(pattern[start:end] for start, end, behind in outer_pieces(pattern)
+                   if not behind and pattern[start:end] not in ("\\b", "\\B"))
 
 
 def class_ranges(codes: list[int]) -> str:
