@@ -242,12 +242,13 @@ class RulePattern:
     """One rule's pattern, compiled (prefilter.compile_pattern keeps it on disk), and the
     trigger literals that gate it. A pattern that can start with few characters gets a
     leading lookahead of them, which lets the engine skip the positions where it cannot start.
-    `ascii`: what lines of ASCII are searched with (engines.py: `re` where it is faster).
+    `ascii`: what lines of ASCII are searched with (engines.py: `re` where it is faster, and
+    where `re`'s matches expand the rule's template as `regex`'s do: `may_use_re`).
     """
 
     __slots__ = ("rule", "source", "regex", "ascii", "gating")
 
-    def __init__(self, rule: Rule, index: TriggerIndex):
+    def __init__(self, rule: Rule, index: TriggerIndex, may_use_re: bool = True):
         self.rule = rule
         self.source = with_lookahead(rule.pattern)
         # per kind of line (any, ASCII): trigger bits, gates to check string by string, and
@@ -270,7 +271,7 @@ class RulePattern:
             raise RuleError(f"rule {self.rule.id!r}: bad pattern", path=self.rule.path,
                             line=self.rule.line)
         self.regex: regex.Pattern = compiled
-        self.ascii = ascii_engine(rule.pattern, compiled)
+        self.ascii = ascii_engine(rule.pattern, compiled) if may_use_re else compiled
 
 
 def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
@@ -431,16 +432,14 @@ class RuleStage:
             else:
                 template = None
             self.outputs.append((rule, template))
-        self.patterns = [RulePattern(rule, self.index) for rule in self.rules]
-        for pattern, (_, template) in zip(self.patterns, self.outputs):
-            if template is not None and not template.re_expands:
-                pattern.ascii = pattern.regex
+        self.patterns = [RulePattern(rule, self.index, template is None or template.re_expands)
+                         for rule, template in self.outputs]
         # one compiled pattern per distinct hint (rules.py checked them at load), and what
         # lines of ASCII are searched with
         hints = {rule.when: compile_pattern(rule.when) for rule in self.rules if rule.when}
-        ascii_hints = {when: ascii_engine(when, hint) for when, hint in hints.items()}
+        for_ascii = {when: ascii_engine(when, hint) for when, hint in hints.items()}
         self.hints = [hints.get(rule.when) if rule.when else None for rule in self.rules]
-        ascii_hints = [ascii_hints.get(rule.when) if rule.when else None for rule in self.rules]
+        ascii_hints = [for_ascii.get(rule.when) if rule.when else None for rule in self.rules]
         self.screens = [self._screen(ascii) for ascii in (0, 1)]
         # Per kind of line (any, ASCII), in rule order: (trigger bits, rule number) of the
         # rules tried as they are; (trigger bits, what to check) of the others, and of those
