@@ -246,7 +246,7 @@ class Pipeline:
                        for stage in spec.stages if stage.enabled]
         prefilter.flush()   # the analyses of new patterns, for the next process to start from
         self._plans: dict[int, tuple] = {}
-        self._plans_for: "tuple[RuleStage, ...]" = ()
+        self._plans_for: "list[RuleStage] | None" = None
         self._plan_bits = [0, 0]
         self._direct: "tuple[bool, ...]" = ()   # per stage: a RuleStage, called as its parts
 
@@ -370,8 +370,8 @@ class Pipeline:
     def _actives(self, mask: int) -> tuple:
         """Per stage, what its `active` says for a line with this mask (cached here by the
         bits any stage looks at: a line asks once, not once a stage)."""
-        if self._plans_for != tuple(self.stages):   # (the stage list was changed)
-            self._plans, self._plans_for = {}, tuple(self.stages)
+        if self._plans_for != self.stages:   # (the stage list was changed; no copy a line)
+            self._plans, self._plans_for = {}, list(self.stages)
             self._plan_bits = [0, 0]
             self._direct = tuple(type(stage).__call__ is RuleStage.__call__ for stage in self.stages)
             for stage in self.stages:
