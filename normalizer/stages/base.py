@@ -31,9 +31,9 @@ import regex
 from .. import verbalize
 from ..budget import compiling
 from ..edits import Edit, Flag
-from ..engines import ascii_engine
+from ..engines import SAMPLE, ascii_engine
 from ..errors import RuleError
-from ..prefilter import cached, compile_pattern, with_lookahead
+from ..prefilter import cached, compile_pattern, timed, with_lookahead
 from ..rules import Rule, check_pattern
 from ..triggers import ASCII_LINE, TriggerIndex, regex_fold, rule_gating, trie_pattern
 from ..verbalize import DEFAULT_STYLE, Style
@@ -286,12 +286,11 @@ def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
     if len(strings) == 2:
         first, second = strings
         return folded, lambda text: first in text or second in text
-    return folded, string_search(set(strings)).search
+    return folded, string_search(set(strings), folded).search
 
 
 class _Few:
-    """Whether a text holds any of a few strings, by `in` one after another: each looks at the
-    text at C speed, for a third of the instructions a search of their trie costs."""
+    """Whether a text holds any of a few strings, by `in` one after another."""
 
     __slots__ = ("strings",)
 
@@ -320,20 +319,38 @@ class _Automaton:
         return next(self.automaton.iter(text), None) is not None
 
 
-COMMON_STARTS = set("etaoinshrdlc ")
-FEW = 12   # strings looked for one by one
-
-
-def string_search(strings: set[str]) -> "_Few | re.Pattern | _Automaton":
-    """Something whose `search(text)` tells whether the text holds one of the strings: `in`
-    for a few; a trie pattern, which the `re` engine tries only where a string can start; or,
-    when the strings start with many common letters (the trie would be tried nearly
-    everywhere), an automaton."""
-    if len(strings) <= FEW:
-        return _Few(strings)
-    if len({text[0] for text in strings} & COMMON_STARTS) >= 6:
-        return _Automaton(strings)
+def _trie(strings: set[str]) -> re.Pattern:
     return re.compile(trie_pattern(strings))
+
+
+SEARCHES = {"few": _Few, "trie": _trie, "automaton": _Automaton}
+
+
+def string_search(strings: set[str], folded: bool = False) -> "_Few | re.Pattern | _Automaton":
+    """Something whose `search(text)` tells whether the text holds one of the strings
+    (`folded`: the text will be casefolded). Of three ways, the fastest for these strings as
+    timed once on lines that hold none of them, the common case (kept on disk with the other
+    timings, prefilter.timed): `in` for each string, each at C speed but one pass a string; a
+    trie pattern, which the `re` engine tries only where a string can start (fast when they
+    start with rare characters, slow when with common letters); an Aho-Corasick automaton,
+    one pass whatever the strings."""
+    key = ("folded\0" if folded else "\0") + "\0".join(sorted(strings))
+    return SEARCHES[timed("string-search:", key, lambda _: _fastest(strings, folded))](strings)
+
+
+def _fastest(strings: set[str], folded: bool) -> str:
+    lines = [regex_fold(line) for line in SAMPLE] if folded else list(SAMPLE)
+    lines = [line for line in lines if not any(text in line for text in strings)] or lines
+    seconds = {}
+    for way, make in SEARCHES.items():
+        search, best = make(strings).search, float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            for line in lines:
+                search(line)
+            best = min(best, time.perf_counter() - start)
+        seconds[way] = best
+    return min(seconds, key=seconds.get)
 
 
 class Triggers(NamedTuple):
@@ -493,7 +510,7 @@ class RuleStage:
             folded |= {regex_fold(text) for text in raw}
             raw = set()
         return (string_search(raw) if raw else None,
-                string_search(folded) if folded else None, frozenset(screened))
+                string_search(folded, folded=True) if folded else None, frozenset(screened))
 
     @classmethod
     def table_defines(cls, tables: dict) -> dict[str, str]:
