@@ -509,14 +509,15 @@ def rule_gating(pattern: str, when: str | None, ascii: bool) -> dict:
     """
     found = gates(pattern, ascii=ascii) + (gates(when, ascii=ascii) if when else [])
     keys = [sorted(key_characters(gate, ascii)) for gate in found]
-    checks = []
+    checks = set()   # (a gate of the pattern's and the hint's is checked once)
     for gate in found:
         cut = frozenset((longest_piece(text), folded) for text, folded in gate)
         if len(cut) <= SMALL_GATE and any(len(text) > 1 for text, _ in cut):
-            checks.append(minimal_gate(cut))
+            checks.add(minimal_gate(cut))
     screens = [minimal_gate(frozenset((longest_piece(text)[:SCREEN_PREFIX], folded)
                                       for text, folded in gate)) for gate in found]
     screen = min(screens, key=gate_cost, default=None)
     return {"keys": keys,
-            "checks": [sorted(map(list, gate)) for gate in sorted(checks, key=gate_cost)[:2]],
+            "checks": [sorted(map(list, gate)) for gate in sorted(checks, key=lambda gate: (
+                gate_cost(gate), sorted(gate)))[:2]],
             "screen": None if screen is None else [gate_cost(screen), sorted(map(list, screen))]}
