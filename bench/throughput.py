@@ -12,7 +12,9 @@ Two LJSpeech-like manifests (`id|text|`, about 100 characters a line):
   LibriTTS dev sets, written side): the worst case.
 Lines repeat from a few thousand sources, so each is made unique by swapping one word for a
 random English word (what a cache has seen must not make the figure). Every figure is a
-whole `ttsnorm run` process, start-up included.
+whole `ttsnorm run` process, start-up included, of the installed package (`pip install .`
+compiles its hot modules, setup.py; an editable install runs the sources): the first line
+printed says which.
 """
 
 from __future__ import annotations
@@ -99,9 +101,11 @@ MEASURE = ("import resource, subprocess, sys, time\n"
 
 
 def timed(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (MiB) of one process of `command`."""
+    """Wall seconds and peak resident memory (MiB) of one process of `command`, run from the
+    temporary folder, so that the installed package is measured (not this checkout's sources,
+    which `python -m` would import from the current folder)."""
     done = subprocess.run([sys.executable, "-c", MEASURE, *command], check=True,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, cwd=tempfile.gettempdir())
     seconds, peak_kib = done.stdout.split()
     return float(seconds), int(peak_kib) // 1024
 
@@ -130,6 +134,9 @@ def main() -> None:
     parser.add_argument("--memory-lines", type=int, default=0,
                         help="also run on a manifest this long to show memory does not grow")
     args = parser.parse_args()
+    build = subprocess.run([sys.executable, "-m", "normalizer", "--version"], capture_output=True,
+                           text=True, check=True, cwd=tempfile.gettempdir()).stdout.strip()
+    print(f"measuring {build}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         one = tmp / "one.txt"

@@ -8,9 +8,28 @@
 [('asr_fixes', (8, 16), 'ChachiPT', 'ChatGPT'), ('letters', (8, 16), 'ChatGPT', 'Chat G P T')]
 """
 
+import importlib.machinery
+from pathlib import Path
+
 from .edits import Change, Flagged, replay
 from .errors import NormalizerError
 from .pipeline import Pipeline, Result, load
 
 __all__ = ["load", "Pipeline", "Result", "Change", "Flagged", "replay", "NormalizerError"]
 __version__ = "0.1.0"
+
+
+def compiled_modules() -> list[str]:
+    """The modules of this installation that run compiled (setup.py compiles them for
+    `pip install .`; an editable install, or one without a C compiler, runs the sources)."""
+    root = Path(__file__).parent
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    return sorted(".".join(("normalizer", *path.relative_to(root).parent.parts, path.name.split(".")[0]))
+                  for path in root.rglob("*") if path.name.endswith(suffixes))
+
+
+def build() -> str:
+    """A line saying which build this is, for --version and benchmarks."""
+    compiled = compiled_modules()
+    return (f"ttsnorm {__version__}, " + (f"compiled ({', '.join(compiled)})" if compiled
+                                          else "pure Python") + f", from {Path(__file__).parent}")

@@ -19,7 +19,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import manifests
+from . import build, manifests
 from .checks import check_stage, shadows
 from .errors import NormalizerError, SystemFault
 from .pipeline import Pipeline, StageSpec, build_stage, read_spec
@@ -34,8 +34,16 @@ def _add_pipeline(parser: argparse.ArgumentParser) -> None:
                         help="pipeline file (default: the bundled pipeline)")
 
 
+class _Version(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(build())   # (argparse's own version action would wrap the line)
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ttsnorm", description="Text normalization for TTS datasets.")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="say the version, and whether this build is compiled")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="normalize a manifest")

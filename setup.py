@@ -1,0 +1,44 @@
+"""The package metadata is in pyproject.toml; this file only adds the compiled build.
+
+The modules every line runs through (the pipeline loop, a stage's rule choice and edits, the
+line budget) are compiled with Cython as they are written: Python's semantics, none of its
+per-instruction dispatch (a fifth off the time a line takes). It is an optimization only:
+- an editable install (`pip install -e .`) builds nothing, so the sources you edit are what
+  runs (a compiled copy beside them would be imported instead, and go stale);
+- without Cython or a C compiler, or with TTSNORM_PURE_PYTHON=1, the package installs as pure
+  Python and behaves the same (tests/test_build.py compares the two).
+"""
+
+import os
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+COMPILED = ["normalizer.pipeline", "normalizer.stages.base", "normalizer.edits", "normalizer.budget"]
+DIRECTIVES = {
+    "language_level": 3,
+    "annotation_typing": False,   # annotations are documentation here, not C types
+    "infer_types": False,         # every variable stays a Python object: no C integer overflow
+    "binding": True,              # functions keep their signatures and docstrings
+}
+
+
+class OptionalBuildExt(build_ext):
+    def run(self) -> None:
+        if self.editable_mode or os.environ.get("TTSNORM_PURE_PYTHON"):
+            return
+        try:
+            from Cython.Build import cythonize
+            for extension, translated in zip(self.extensions, cythonize(
+                    self.extensions, build_dir="build/cython", compiler_directives=DIRECTIVES,
+                    quiet=True)):
+                extension.sources = translated.sources   # the C file Cython wrote
+            super().run()
+        except Exception as error:   # no Cython, no compiler: the pure Python package
+            print(f"ttsnorm: building pure Python only ({type(error).__name__}: {error})")
+
+
+setup(ext_modules=[Extension(name, [name.replace(".", "/") + ".py"], optional=True,
+                             extra_compile_args=["-O2", "-g0"])
+                   for name in COMPILED],
+      cmdclass={"build_ext": OptionalBuildExt})
