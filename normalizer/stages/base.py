@@ -320,7 +320,7 @@ class _Automaton:
 
 
 def _trie(strings: set[str]) -> re.Pattern:
-    return re.compile(trie_pattern(strings))
+    return re.compile(cached("trie:", "\0".join(sorted(strings)), lambda _: trie_pattern(strings)))
 
 
 SEARCHES = {"few": _Few, "trie": _trie, "automaton": _Automaton}
