@@ -141,11 +141,14 @@ CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "
 CACHE_FILE = CACHE_DIR / f"analysis-{_CODE}-regex-{regex.__version__}.json"
 TIMINGS_FILE = CACHE_DIR / f"timings-{_VERSIONS}.json"
 PATTERNS_FILE = CACHE_DIR / f"patterns-{_VERSIONS}.pickle"
+# Rule files as read (YAML parsing was a sixth of a run's start-up), keyed by path, time of
+# change and size; per version of rules.py, which gives them their shape.
+RULE_FILES_FILE = CACHE_DIR / (f"rule-files-py{sys.version_info[0]}.{sys.version_info[1]}-" + hashlib.sha1(
+    (Path(__file__).parent / "rules.py").read_bytes()).hexdigest()[:12] + ".pickle")
 MAX_PATTERNS = 1000   # compiled patterns kept on disk (the most recently used): ~1 MB, 30 ms to load
+MAX_RULE_FILES = 200
 STALE = {"analysis": ("analysis-", "first-characters-"), "timings": ("timings-",),
-         "patterns": ("patterns-",)}   # what a newer file of each kind replaces
-_patterns: "dict[str, bytes | regex.Pattern] | None" = None   # pickled until asked for
-_patterns_unsaved = False
+         "patterns": ("patterns-",), "rule files": ("rule-files-",)}   # what a newer file of each kind replaces
 _exit_hook = False   # flush() runs when the process ends
 
 
@@ -178,7 +181,56 @@ class _Store:
             _write(self.path(), json.dumps(self.data).encode("utf-8"), STALE[self.kind])
 
 
+class _Pickles:
+    """Objects kept pickled in one file, each unpickled when first asked for; the most
+    recently used are written back at `flush`. With `fresh`, each asking gets a copy of its
+    own (for data a caller may change)."""
+
+    def __init__(self, kind: str, fresh: bool = False):
+        self.kind, self.fresh = kind, fresh
+        self.data: "dict[str, Any] | None" = None   # key -> pickled bytes, or the object
+        self.unsaved = False
+
+    def path(self) -> Path:   # (looked up when used, as _Store's)
+        return PATTERNS_FILE if self.kind == "patterns" else RULE_FILES_FILE
+
+    def get(self, key: str, compute: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:
+        if self.data is None:
+            try:
+                with open(self.path(), "rb") as handle:
+                    self.data = pickle.load(handle)   # our own file, of these versions
+                if not isinstance(self.data, dict):
+                    raise ValueError("not a cache")
+            except Exception:   # missing, damaged, or of another version: start afresh
+                self.data = {}
+            _flush_at_exit()
+        value = self.data.pop(key, None)
+        if isinstance(value, bytes):
+            kept = value
+            try:
+                value = pickle.loads(value)
+            except Exception:
+                value = None
+            if self.fresh and valid(value):
+                self.data[key] = kept
+                return value
+        if not valid(value):
+            value = compute()
+            self.unsaved = True
+        self.data[key] = pickle.dumps(value) if self.fresh else value   # last: the most recent
+        return pickle.loads(self.data[key]) if self.fresh else value
+
+    def flush(self) -> None:
+        if self.unsaved:
+            self.unsaved = False
+            limit = MAX_PATTERNS if self.kind == "patterns" else MAX_RULE_FILES
+            kept = {key: value if isinstance(value, bytes) else pickle.dumps(value)
+                    for key, value in list(self.data.items())[-limit:]}
+            _write(self.path(), pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), STALE[self.kind])
+
+
 _analyses, _timings = _Store("analysis"), _Store("timings")
+_patterns, _rule_files = _Pickles("patterns"), _Pickles("rule files", fresh=True)
 
 
 def _flush_at_exit() -> None:
@@ -190,14 +242,8 @@ def _flush_at_exit() -> None:
 
 def flush() -> None:
     """Write what is new now (before worker processes start and would redo it)."""
-    global _patterns_unsaved
-    _analyses.flush()
-    _timings.flush()
-    if _patterns_unsaved:
-        _patterns_unsaved = False
-        kept = {source: compiled if isinstance(compiled, bytes) else pickle.dumps(compiled)
-                for source, compiled in list(_patterns.items())[-MAX_PATTERNS:]}
-        _write(PATTERNS_FILE, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), STALE["patterns"])
+    for store in (_analyses, _timings, _patterns, _rule_files):
+        store.flush()
 
 
 def _write(path: Path, data: bytes, stale: tuple[str, ...]) -> None:
@@ -221,27 +267,19 @@ def compile_pattern(source: str) -> regex.Pattern:
     program, which loads some 30 times faster than the pattern compiles (compiling the rules
     was most of a run's start-up). Each is unpickled when first asked for. Raises
     regex.error as compile does."""
-    global _patterns, _patterns_unsaved
-    if _patterns is None:
-        try:
-            with open(PATTERNS_FILE, "rb") as handle:
-                _patterns = pickle.load(handle)   # our own file, of this regex release
-            if not isinstance(_patterns, dict):
-                raise ValueError("not a cache of patterns")
-        except Exception:   # missing, damaged, or of another version: compile afresh
-            _patterns = {}
-        _flush_at_exit()
-    compiled = _patterns.pop(source, None)
-    if isinstance(compiled, bytes):
-        try:
-            compiled = pickle.loads(compiled)
-        except Exception:
-            compiled = None
-    if not isinstance(compiled, regex.Pattern):
-        compiled = regex.compile(source)
-        _patterns_unsaved = True
-    _patterns[source] = compiled   # last: the most recently used are kept
-    return compiled
+    return _patterns.get(source, lambda: regex.compile(source),
+                         lambda compiled: isinstance(compiled, regex.Pattern))
+
+
+def read_once(path: str, read: Callable[[str], Any]) -> Any:
+    """`read(path)` (a rule file's data), kept on disk until the file changes (its time of
+    change or size); each call gets a copy of its own."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return read(path)   # which says what is wrong
+    key = f"{os.path.abspath(path)}\0{stat.st_mtime_ns}\0{stat.st_size}"
+    return _rule_files.get(key, lambda: (read(path),), lambda value: isinstance(value, tuple))[0]
 
 
 def _key(pattern: str) -> str:

@@ -20,7 +20,7 @@ import regex
 import yaml
 
 from .errors import RuleError
-from .prefilter import compile_pattern
+from .prefilter import compile_pattern, read_once
 
 RULE_KEYS = {"id", "words", "pattern", "replace", "say", "args", "flag", "ignore_case",
              "keep_case", "loose", "when", "examples", "keep", "note", "disable"}
@@ -63,8 +63,12 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 
 def load_yaml(path: str | Path) -> Any:
-    """Read a YAML file safely; syntax errors become a RuleError with the line."""
-    path = str(path)
+    """Read a YAML file safely; syntax errors become a RuleError with the line. (What a file
+    held is kept on disk until it changes: prefilter.read_once.)"""
+    return read_once(str(path), _parse_yaml)
+
+
+def _parse_yaml(path: str) -> Any:
     try:
         with open(path, encoding="utf-8") as handle:
             data = yaml.load(handle, Loader=_LineLoader)

@@ -21,8 +21,9 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setattr(prefilter, "PATTERNS_FILE", tmp_path / "patterns-test.pickle")
     monkeypatch.setattr(prefilter, "_analyses", prefilter._Store("analysis"))
     monkeypatch.setattr(prefilter, "_timings", prefilter._Store("timings"))
-    monkeypatch.setattr(prefilter, "_patterns", None)
-    monkeypatch.setattr(prefilter, "_patterns_unsaved", False)
+    monkeypatch.setattr(prefilter, "RULE_FILES_FILE", tmp_path / "rule-files-test.pickle")
+    monkeypatch.setattr(prefilter, "_patterns", prefilter._Pickles("patterns"))
+    monkeypatch.setattr(prefilter, "_rule_files", prefilter._Pickles("rule files", fresh=True))
     return tmp_path
 
 
@@ -34,7 +35,7 @@ def test_a_compiled_pattern_is_kept_and_loads_as_it_compiled(cache, monkeypatch)
     first = prefilter.compile_pattern(PATTERN)
     prefilter.flush()
     assert (cache / "patterns-test.pickle").exists()
-    monkeypatch.setattr(prefilter, "_patterns", None)   # a new process
+    monkeypatch.setattr(prefilter, "_patterns", prefilter._Pickles("patterns"))   # a new process
     compiled = []
     monkeypatch.setattr(prefilter.regex, "compile", lambda *a: compiled.append(a) or regex.compile(*a))
     loaded = prefilter.compile_pattern(PATTERN)
@@ -77,3 +78,28 @@ def test_only_the_most_recently_used_patterns_are_kept(cache, monkeypatch):
     prefilter.compile_pattern("a+")   # used again: the most recent
     prefilter.flush()
     assert list(pickle.loads((cache / "patterns-test.pickle").read_bytes())) == ["c+", "a+"]
+
+
+def test_a_rule_file_is_read_again_when_it_changes_and_each_reader_gets_a_copy(cache, monkeypatch):
+    from normalizer.errors import RuleError
+    from normalizer.rules import load_yaml
+    path = cache / "mine.yaml"
+    path.write_text("rules:\n  - id: a\n    words: {x: y}\n")
+    first = load_yaml(path)
+    assert first["rules"][0].line == 2
+    first["rules"].clear()   # a caller's change is its own
+    prefilter.flush()
+    monkeypatch.setattr(prefilter, "_rule_files", prefilter._Pickles("rule files", fresh=True))
+    parsed = []
+    from normalizer import rules
+    real = rules._parse_yaml
+    monkeypatch.setattr(rules, "_parse_yaml", lambda p: parsed.append(p) or real(p))
+    again = load_yaml(path)
+    assert parsed == [] and again["rules"][0]["id"] == "a" and again["rules"][0].line == 2
+    path.write_text("rules:\n  - id: b\n    words: {x: y}\n")   # changed: read again
+    assert load_yaml(path)["rules"][0]["id"] == "b" and parsed == [str(path)]
+    path.write_text("rules: [\n")
+    with pytest.raises(RuleError, match="invalid YAML"):   # a broken file is never kept
+        load_yaml(path)
+    with pytest.raises(RuleError, match="invalid YAML"):
+        load_yaml(path)
