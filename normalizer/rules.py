@@ -278,11 +278,11 @@ def parse_rule(raw: Any, path: str, defines: dict[str, str]) -> Rule:
             raise _fail(f"rule {rule_id!r}: 'when' must be a pattern string", path, line)
         when = expand_defines(when, defines, path, line)
         try:
-            compile_pattern(when)
+            hint = compile_pattern(when)
         except (regex.error, TypeError) as error:
             raise _fail(f"rule {rule_id!r}: bad 'when' pattern: {error}", path, line) from None
         for text, _ in examples:
-            if not regex.search(when, text):
+            if not hint.search(text):
                 raise _fail(f"rule {rule_id!r}: example {text!r} does not contain its "
                             f"'when' pattern {when!r}, so the rule would never see it", path, line)
     args = raw.get("args", {})

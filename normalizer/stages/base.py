@@ -172,7 +172,7 @@ class Template:
         """Refuse at load what would fail on every line the rule matches: a group the pattern
         does not have, a numbered group, a bad escape."""
         groups = dict.fromkeys(GROUP_NAME_RE.findall(rule.pattern))   # no compile: that is the stage's
-        probe = regex.match("".join(f"(?P<{name}>)" for name in groups), "")
+        probe = compile_pattern("".join(f"(?P<{name}>)" for name in groups)).match("")
         for literal, group, sayer in self.parts:
             problem = None
             # a stage's own verbalizer may read its group name its own way ("from" -> from_hour)
