@@ -561,7 +561,8 @@ class RuleStage:
                 checked += self._screened_open(mask)
         if not checked:
             return list(plain)
-        hinted: "dict[regex.Pattern, bool] | None" = None
+        hinted: "dict[int, bool] | None" = None   # id(hint) -> found (a pattern's own hash
+                                                  # hashes its whole program, every time)
         chosen = []
         for number, checks, hint in checked:
             if checks:
@@ -580,9 +581,9 @@ class RuleStage:
             if hint is not None:
                 if hinted is None:
                     hinted = {}
-                found = hinted.get(hint)
+                found = hinted.get(id(hint))
                 if found is None:   # `when` hints are user patterns: bounded too (by `regex`)
-                    found = hinted[hint] = (hint.search(text) if deadline is None else self.hints[
+                    found = hinted[id(hint)] = (hint.search(text) if deadline is None else self.hints[
                         number].search(text, timeout=_left(deadline))) is not None
                 if not found:
                     continue
