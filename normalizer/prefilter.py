@@ -205,20 +205,15 @@ class _Pickles:
                 self.data = {}
             _flush_at_exit()
         value = self.data.pop(key, None)
-        if isinstance(value, bytes):
-            kept = value
-            try:
-                value = pickle.loads(value)
-            except Exception:
-                value = None
-            if self.fresh and valid(value):
-                self.data[key] = kept
-                return value
-        if not valid(value):
-            value = compute()
+        found = _unpickled(value) if isinstance(value, bytes) else value
+        if not valid(found):
+            found = compute()
+            value = pickle.dumps(found) if self.fresh else found
             self.unsaved = True
-        self.data[key] = pickle.dumps(value) if self.fresh else value   # last: the most recent
-        return pickle.loads(self.data[key]) if self.fresh else value
+        elif not self.fresh:
+            value = found   # kept unpickled from now on
+        self.data[key] = value   # last: the most recently used are kept
+        return found
 
     def flush(self) -> None:
         if self.unsaved:
@@ -227,6 +222,13 @@ class _Pickles:
             kept = {key: value if isinstance(value, bytes) else pickle.dumps(value)
                     for key, value in list(self.data.items())[-limit:]}
             _write(self.path(), pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), STALE[self.kind])
+
+
+def _unpickled(data: bytes) -> Any:
+    try:
+        return pickle.loads(data)
+    except Exception:   # damaged: computed again
+        return None
 
 
 _analyses, _timings = _Store("analysis"), _Store("timings")
