@@ -114,14 +114,29 @@ def _normalized_chunks(pipeline: Pipeline, chunks: Iterator[list], jobs: int
             chunk, future = pending.popleft()
             yield chunk, future.result()
     except BaseException as error:   # interrupted, failed: do not wait for chunks in progress
-        for worker in list((getattr(pool, "_processes", None) or {}).values()):
-            worker.terminate()
-        pool.shutdown(cancel_futures=True)
+        _stop(pool)
         if isinstance(error, BrokenProcessPool):
             raise SystemFault("a worker process died (killed by the system, out of memory?); "
                               "try fewer --jobs") from None
         raise
     pool.shutdown()
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers where they are, and the pool. A worker stopped in the middle of
+    sending a result leaves part of it in the results pipe, and the pool's own thread would
+    wait for the rest for ever (and `shutdown`, and the interpreter's exit, for that thread):
+    once the workers are gone, the pipe's last writing end is closed, so that it reads the end
+    of the pipe instead and gives up."""
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(5)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
+    pool.shutdown(cancel_futures=True)
 
 
 class Progress:
