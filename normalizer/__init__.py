@@ -8,6 +8,7 @@
 [('asr_fixes', (8, 16), 'ChachiPT', 'ChatGPT'), ('letters', (8, 16), 'ChatGPT', 'Chat G P T')]
 """
 
+import importlib
 import importlib.machinery
 from pathlib import Path
 
@@ -24,8 +25,11 @@ def compiled_modules() -> list[str]:
     `pip install .`; an editable install, or one without a C compiler, runs the sources)."""
     root = Path(__file__).parent
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    return sorted(".".join(("normalizer", *path.relative_to(root).parent.parts, path.name.split(".")[0]))
-                  for path in root.rglob("*") if path.name.endswith(suffixes))
+    names = {".".join(("normalizer", *path.relative_to(root).parent.parts, path.name.split(".")[0]))
+             for path in root.rglob("*") if path.name.endswith(suffixes)}
+    # what is imported, not what lies there (a file built for another Python is not)
+    return sorted(name for name in names if isinstance(
+        importlib.import_module(name).__spec__.loader, importlib.machinery.ExtensionFileLoader))
 
 
 def build() -> str:

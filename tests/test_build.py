@@ -8,6 +8,7 @@ changes and flags included, must equal the sources'. Under CI (.ci/run installs 
 the installed build must be the compiled one.
 """
 
+import ast
 import json
 import os
 import random
@@ -44,22 +45,37 @@ def texts() -> list[str]:
     return found
 
 
+def compiled_by_setup() -> list[str]:
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    return next(sorted(ast.literal_eval(node.value)) for node in tree.body if isinstance(node, ast.Assign)
+                and getattr(node.targets[0], "id", None) == "COMPILED")
+
+
 def test_the_installed_build_normalizes_as_the_sources_do(tmp_path):
     env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     inputs = texts()
     done = subprocess.run([sys.executable, "-c", RUN], input=json.dumps(inputs), cwd=tmp_path,
                           env=env, capture_output=True, text=True)
+    skip = pytest.fail if os.environ.get("CI") else pytest.skip   # CI installs a compiled build
     if done.returncode and "No module named 'normalizer'" in done.stderr:
-        pytest.skip("ttsnorm is not installed (the suite runs from the checkout)")
+        skip("ttsnorm is not installed (the suite runs from the checkout)")
     assert done.returncode == 0, done.stderr
     installed = json.loads(done.stdout)
     if Path(installed["file"]).resolve().parent == Path(normalizer.__file__).resolve().parent:
-        pytest.skip("the installed package is this checkout's sources (an editable install)")
+        skip("the installed package is this checkout's sources (an editable install)")
     if os.environ.get("CI"):
-        assert installed["compiled"], "CI installs a C compiler: the build should be compiled"
+        assert installed["compiled"] == compiled_by_setup(), "CI installs a C compiler: all compiled"
     # JSON on both sides, so that named tuples and tuples compare as the lists they become
     pipe = normalizer.load()
     expected = json.loads(json.dumps([pipe.normalize(text) for text in inputs]))
     differ = [(text, got, want) for text, got, want in zip(inputs, installed["results"], expected)
               if got != want]
     assert not differ, f"{len(differ)} of {len(inputs)} differ; the first: {differ[0]}"
+
+
+def test_version_says_which_build_runs():
+    done = subprocess.run([sys.executable, "-m", "normalizer", "--version"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    # from the checkout: its sources (compiled modules beside them would be imported instead)
+    assert done.stdout.strip() == (f"ttsnorm {normalizer.__version__}, pure Python, "
+                                   f"from {ROOT / 'normalizer'}")
