@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import regex
+import yaml
 
 RANGES = ((0x0, 0x250), (0x2000, 0x2070), (0x20A0, 0x20D0), (0x2100, 0x2300))
 ALPHABET = "".join(chr(code) for low, high in RANGES for code in range(low, high))
@@ -141,10 +142,10 @@ CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "
 CACHE_FILE = CACHE_DIR / f"analysis-{_CODE}-regex-{regex.__version__}.json"
 TIMINGS_FILE = CACHE_DIR / f"timings-{_VERSIONS}.json"
 PATTERNS_FILE = CACHE_DIR / f"patterns-{_VERSIONS}.pickle"
-# Rule files as read (YAML parsing was a sixth of a run's start-up), keyed by path, time of
-# change and size; per version of rules.py, which gives them their shape.
+# Rule files as read (YAML parsing was a sixth of a run's start-up), keyed by their bytes;
+# per version of rules.py, which gives them their shape, and of PyYAML.
 RULE_FILES_FILE = CACHE_DIR / (f"rule-files-py{sys.version_info[0]}.{sys.version_info[1]}-" + hashlib.sha1(
-    (Path(__file__).parent / "rules.py").read_bytes()).hexdigest()[:12] + ".pickle")
+    (Path(__file__).parent / "rules.py").read_bytes()).hexdigest()[:12] + f"-yaml-{yaml.__version__}.pickle")
 MAX_PATTERNS = 1000   # compiled patterns kept on disk (the most recently used): ~1 MB, 30 ms to load
 MAX_RULE_FILES = 200
 STALE = {"analysis": ("analysis-", "first-characters-"), "timings": ("timings-",),
@@ -274,13 +275,13 @@ def compile_pattern(source: str) -> regex.Pattern:
 
 
 def read_once(path: str, read: Callable[[str], Any]) -> Any:
-    """`read(path)` (a rule file's data), kept on disk until the file changes (its time of
-    change or size); each call gets a copy of its own."""
+    """`read(path)` (a rule file's data), kept on disk by the file's contents (a hash of its
+    bytes: a time of change can miss an edit); each call gets a copy of its own."""
     try:
-        stat = os.stat(path)
+        with open(path, "rb") as handle:
+            key = hashlib.sha1(handle.read()).hexdigest()
     except OSError:
         return read(path)   # which says what is wrong
-    key = f"{os.path.abspath(path)}\0{stat.st_mtime_ns}\0{stat.st_size}"
     return _rule_files.get(key, lambda: (read(path),), lambda value: isinstance(value, tuple))[0]
 
 
