@@ -334,7 +334,8 @@ def string_search(strings: set[str], folded: bool = False) -> "_Few | re.Pattern
     trie pattern, which the `re` engine tries only where a string can start (fast when they
     start with rare characters, slow when with common letters); an Aho-Corasick automaton,
     one pass whatever the strings."""
-    key = ("folded\0" if folded else "\0") + "\0".join(sorted(strings))
+    # (the ways' names are in the key: a choice of an earlier version's ways is timed anew)
+    key = "|".join(SEARCHES) + ("\0folded\0" if folded else "\0") + "\0".join(sorted(strings))
     return SEARCHES[timed("string-search:", key, lambda _: _fastest(strings, folded))](strings)
 
 
