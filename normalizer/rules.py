@@ -82,6 +82,8 @@ def _parse_yaml(path: str) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
+        if "nesting depth" in problem:   # PyYAML 6.0.4 and later stop there themselves
+            problem = "lists or mappings nested too deeply"
         raise RuleError(f"invalid YAML: {problem}", path=path,
                         line=mark.line + 1 if mark else None) from None
     except RecursionError:
