@@ -134,6 +134,9 @@ def main() -> None:
     parser.add_argument("--memory-lines", type=int, default=0,
                         help="also run on a manifest this long to show memory does not grow")
     args = parser.parse_args()
+    if os.environ.get("PYTHONPATH"):   # (the runs start elsewhere: PYTHONPATH=. still means here)
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            os.path.abspath(entry) for entry in os.environ["PYTHONPATH"].split(os.pathsep))
     build = subprocess.run([sys.executable, "-m", "normalizer", "--version"], capture_output=True,
                            text=True, check=True, cwd=tempfile.gettempdir()).stdout.strip()
     print(f"measuring {build}")
