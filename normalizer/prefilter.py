@@ -153,6 +153,12 @@ STALE = {"analysis": ("analysis-", "first-characters-"), "timings": ("timings-",
 _exit_hook = False   # flush() runs when the process ends
 
 
+def _cache_file(kind: str) -> Path:
+    """The file of a kind of cache (looked up when used: tests point the files elsewhere)."""
+    return {"analysis": CACHE_FILE, "timings": TIMINGS_FILE, "patterns": PATTERNS_FILE,
+            "rule files": RULE_FILES_FILE}[kind]
+
+
 class _Store:
     """Results kept in a JSON file: read when first asked for, written at `flush`."""
 
@@ -161,51 +167,58 @@ class _Store:
         self.data: "dict[str, Any] | None" = None
         self.unsaved = False
 
-    def path(self) -> Path:   # (looked up when used: tests point the files elsewhere)
-        return CACHE_FILE if self.kind == "analysis" else TIMINGS_FILE
+    def _read(self, path: Path) -> Any:
+        return json.loads(path.read_text(encoding="utf-8"))
 
-    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+    def _dump(self) -> bytes:
+        return json.dumps(self.data).encode("utf-8")
+
+    def _loaded(self) -> dict:
         if self.data is None:
             try:
-                self.data = json.loads(self.path().read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self.data = {}
-            _flush_at_exit()
-        if key not in self.data:
-            self.data[key] = compute()
-            self.unsaved = True
-        return self.data[key]
-
-    def flush(self) -> None:
-        if self.unsaved:
-            self.unsaved = False
-            _write(self.path(), json.dumps(self.data).encode("utf-8"), STALE[self.kind])
-
-
-class _Pickles:
-    """Objects kept pickled in one file, each unpickled when first asked for; the most
-    recently used are written back at `flush`. With `fresh`, each asking gets a copy of its
-    own (for data a caller may change)."""
-
-    def __init__(self, kind: str, fresh: bool = False):
-        self.kind, self.fresh = kind, fresh
-        self.data: "dict[str, Any] | None" = None   # key -> pickled bytes, or the object
-        self.unsaved = False
-
-    def path(self) -> Path:   # (looked up when used, as _Store's)
-        return PATTERNS_FILE if self.kind == "patterns" else RULE_FILES_FILE
-
-    def get(self, key: str, compute: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:
-        if self.data is None:
-            try:
-                with open(self.path(), "rb") as handle:
-                    self.data = pickle.load(handle)   # our own file, of these versions
+                self.data = self._read(_cache_file(self.kind))   # our own file, of these versions
                 if not isinstance(self.data, dict):
                     raise ValueError("not a cache")
             except Exception:   # missing, damaged, or of another version: start afresh
                 self.data = {}
             _flush_at_exit()
-        value = self.data.pop(key, None)
+        return self.data
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        data = self._loaded()
+        if key not in data:
+            data[key] = compute()
+            self.unsaved = True
+        return data[key]
+
+    def flush(self) -> None:
+        if self.unsaved:
+            self.unsaved = False
+            _write(_cache_file(self.kind), self._dump(), STALE[self.kind])
+
+
+class _Pickles(_Store):
+    """Objects kept pickled in one file, each unpickled when first asked for; the most
+    recently used are written back at `flush`. With `fresh`, each asking gets a copy of its
+    own (for data a caller may change)."""
+
+    def __init__(self, kind: str, fresh: bool = False):
+        super().__init__(kind)
+        self.fresh = fresh   # (data: key -> pickled bytes, or the object once unpickled)
+
+    def _read(self, path: Path) -> Any:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+
+    def _dump(self) -> bytes:
+        limit = MAX_PATTERNS if self.kind == "patterns" else MAX_RULE_FILES
+        kept = {key: value if isinstance(value, bytes) else pickle.dumps(value)
+                for key, value in list(self.data.items())[-limit:]}
+        return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def get(self, key: str, compute: Callable[[], Any], valid: Callable[[Any], bool]) -> Any:
+        data = self._loaded()
+        value = data.pop(key, None)
         found = _unpickled(value) if isinstance(value, bytes) else value
         if not valid(found):
             found = compute()
@@ -213,16 +226,8 @@ class _Pickles:
             self.unsaved = True
         elif not self.fresh:
             value = found   # kept unpickled from now on
-        self.data[key] = value   # last: the most recently used are kept
+        data[key] = value   # last: the most recently used are kept
         return found
-
-    def flush(self) -> None:
-        if self.unsaved:
-            self.unsaved = False
-            limit = MAX_PATTERNS if self.kind == "patterns" else MAX_RULE_FILES
-            kept = {key: value if isinstance(value, bytes) else pickle.dumps(value)
-                    for key, value in list(self.data.items())[-limit:]}
-            _write(self.path(), pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), STALE[self.kind])
 
 
 def _unpickled(data: bytes) -> Any:
