@@ -83,6 +83,7 @@ class _Info:
         self.suffix = exact if suffix is None else suffix
         self.ahead = ahead   # of a lookahead: what the text after it starts with
 
+
 EMPTY = frozenset({("", False)})
 
 

@@ -276,7 +276,7 @@ class RulePattern:
 
 def _check(gate: list) -> tuple[bool, Callable[[str], object]]:
     """(whether to look in the casefolded line, a test for the gate's strings): `in` for one
-    or two, else one search of their trie; a gate with casefolded strings is looked for
+    or two, else string_search's fastest way; a gate with casefolded strings is looked for
     casefolded as a whole."""
     folded = any(is_folded for _, is_folded in gate)
     strings = sorted({regex_fold(text) if folded else text for text, _ in gate})
